@@ -1,0 +1,44 @@
+"""The domain's closed vocabularies, stored in DynamoDB by value."""
+
+from enum import StrEnum
+
+
+class InterviewStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+
+
+class InterviewType(StrEnum):
+    TECHNICAL = "technical"
+    CODING = "coding"
+
+
+class CodingLanguage(StrEnum):
+    PYTHON = "PYTHON"
+    JAVA = "JAVA"
+    JAVASCRIPT = "JAVASCRIPT"
+    TYPESCRIPT = "TYPESCRIPT"
+    GO = "GO"
+    CPP = "CPP"
+    CSHARP = "CSHARP"
+    KOTLIN = "KOTLIN"
+    RUBY = "RUBY"
+    SQL = "SQL"
+
+
+class SlotStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+class EmailStatus(StrEnum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"

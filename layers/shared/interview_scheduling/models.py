@@ -1,0 +1,168 @@
+"""The entities as DynamoDB items (pynamodb), one table each; names come from settings.
+
+Every item carries the owning organisation's id (`org_id`); reads and writes check it.
+"""
+
+from typing import Any
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from interview_scheduling.enums import (
+    CodingLanguage,
+    EmailStatus,
+    InterviewStatus,
+    SessionStatus,
+    SlotStatus,
+)
+from interview_scheduling.settings import data_settings
+
+
+class _TableName:
+    """Looks the table name up in settings when pynamodb asks, not when this module loads."""
+
+    def __init__(self, setting: str) -> None:
+        self._setting = setting
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        return str(getattr(data_settings(), self._setting))
+
+
+class _Meta:
+    # Retries of throttled or failed requests are botocore's (standard mode), not pynamodb's.
+    max_retry_attempts = 3
+
+
+class Job(Model):
+    class Meta(_Meta):
+        table_name: Any = _TableName("jobs_table")
+
+    job_id = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    job_title = UnicodeAttribute()
+    company_name = UnicodeAttribute()
+    job_description = UnicodeAttribute(null=True)
+    domain = UnicodeAttribute(null=True)
+    coding_language = UnicodeAttribute(default=CodingLanguage.PYTHON.value)
+    # Kept from the system this replaces; never used to describe the job to the interviewer.
+    tech_stack_details = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class Candidate(Model):
+    class Meta(_Meta):
+        table_name: Any = _TableName("candidates_table")
+
+    job_id = UnicodeAttribute(hash_key=True)
+    candidate_id = UnicodeAttribute(range_key=True)
+    org_id = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    work_experience = UnicodeAttribute(null=True)
+    domain = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    resume_key = UnicodeAttribute(null=True)
+    resume_text = UnicodeAttribute(null=True)
+    resume_extraction = UnicodeAttribute(null=True)
+    # The booking guard: set while the candidate has an active interview for this job.
+    active_interview_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class InterviewSlot(Model):
+    class Meta(_Meta):
+        table_name: Any = _TableName("slots_table")
+
+    job_id = UnicodeAttribute(hash_key=True)
+    slot_id = UnicodeAttribute(range_key=True)
+    org_id = UnicodeAttribute()
+    interview_date = UnicodeAttribute()  # YYYY-MM-DD, local to time_zone
+    start_time = UnicodeAttribute()  # HH:MM, local to time_zone
+    end_time = UnicodeAttribute()
+    time_zone = UnicodeAttribute()  # IANA name
+    starts_at = UTCDateTimeAttribute()  # derived once, when the slot is created
+    ends_at = UTCDateTimeAttribute()
+    ai_interview_type = UnicodeAttribute()
+    capacity = NumberAttribute(default=1)
+    booked_count = NumberAttribute(default=0)
+    status = UnicodeAttribute(default=SlotStatus.OPEN.value)
+    created_at = UTCDateTimeAttribute()
+
+
+class Interview(Model):
+    class Meta(_Meta):
+        table_name: Any = _TableName("interviews_table")
+
+    interview_id = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    candidate_id = UnicodeAttribute()
+    slot_id = UnicodeAttribute()
+    status = UnicodeAttribute(default=InterviewStatus.SCHEDULED.value)
+    started_at = UTCDateTimeAttribute(null=True)
+    ended_at = UTCDateTimeAttribute(null=True)
+    booking_notes = UnicodeAttribute(null=True)
+    # Hash of the session key, set once by create_session; the key itself is never stored.
+    session_key_hash = UnicodeAttribute(null=True)
+    # Rises on every cancel or reschedule: the calendar invite's SEQUENCE.
+    revision = NumberAttribute(default=0)
+    request_fingerprint = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class SessionsByKeyHash(GlobalSecondaryIndex["InterviewSession"]):
+    class Meta:
+        index_name = "by_key_hash"
+        projection = AllProjection()
+
+    key_hash = UnicodeAttribute(hash_key=True)
+
+
+class EmailDelivery(MapAttribute[str, Any]):
+    """Outcome of one message (invitation, reschedule or cancellation) of a session."""
+
+    status = UnicodeAttribute(default=EmailStatus.PENDING.value)
+    message_id = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+class InterviewSession(Model):
+    class Meta(_Meta):
+        table_name: Any = _TableName("sessions_table")
+
+    interview_id = UnicodeAttribute(hash_key=True)
+    key_hash = UnicodeAttribute()
+    by_key_hash = SessionsByKeyHash()
+    org_id = UnicodeAttribute()
+    job_id = UnicodeAttribute()
+    candidate_id = UnicodeAttribute()
+    candidate_name = UnicodeAttribute()
+    candidate_email = UnicodeAttribute()
+    job_title = UnicodeAttribute()
+    company_name = UnicodeAttribute()
+    job_description = UnicodeAttribute()
+    resume_text = UnicodeAttribute(default="")
+    resume_extraction = UnicodeAttribute(null=True)
+    coding_language = UnicodeAttribute()
+    interview_type = UnicodeAttribute()
+    scheduled_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    time_zone = UnicodeAttribute()
+    language_code = UnicodeAttribute()
+    accent_tld = UnicodeAttribute()
+    status = UnicodeAttribute(default=SessionStatus.SCHEDULED.value)
+    revision = NumberAttribute(default=0)
+    # The plain key only until the email that carries it is sent; then just its hash remains.
+    undelivered_key = UnicodeAttribute(null=True)
+    emails = MapAttribute[str, Any](default=dict)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()

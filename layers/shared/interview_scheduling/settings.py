@@ -1,0 +1,87 @@
+"""Configuration, read from the environment once per process and checked as a whole.
+
+Each function asks for the settings it needs through a cached loader, so a missing variable
+fails the first invocation loudly, and tests can reset the cache instead of depending on
+import order.
+"""
+
+from functools import lru_cache
+
+from pydantic import Field, HttpUrl
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DataSettings(BaseSettings):
+    """Where the data lives: every function has these (template Globals)."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    jobs_table: str = Field(min_length=1)
+    candidates_table: str = Field(min_length=1)
+    slots_table: str = Field(min_length=1)
+    interviews_table: str = Field(min_length=1)
+    sessions_table: str = Field(min_length=1)
+    resumes_bucket: str = Field(min_length=1)
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    organisation_claim: str = "org_id"
+    max_resume_bytes: int = 10 * 1024 * 1024
+    resume_upload_expiry_seconds: int = 900
+    # A booking repeated with the same body within this window is the same booking.
+    booking_replay_window_seconds: int = 600
+
+
+class SessionSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    send_email_function: str = Field(min_length=1)
+    session_language_code: str = "en-IN"
+    session_accent_tld: str = "co.in"
+
+
+class SessionWindowSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    session_opens_before_minutes: int = Field(default=30, ge=0)
+    session_closes_after_minutes: int = Field(default=180, ge=0)
+
+
+class EmailSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    sender_email: str = Field(min_length=3)
+    interview_base_url: HttpUrl
+
+
+@lru_cache(maxsize=1)
+def data_settings() -> DataSettings:
+    return DataSettings()  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=1)
+def api_settings() -> ApiSettings:
+    return ApiSettings()
+
+
+@lru_cache(maxsize=1)
+def session_settings() -> SessionSettings:
+    return SessionSettings()  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=1)
+def session_window_settings() -> SessionWindowSettings:
+    return SessionWindowSettings()
+
+
+@lru_cache(maxsize=1)
+def email_settings() -> EmailSettings:
+    return EmailSettings()  # type: ignore[call-arg]
+
+
+def reset_settings() -> None:
+    """Forget what was read, so the next call reads the environment again (tests, local runs)."""
+    for loader in (data_settings, api_settings, session_settings, session_window_settings, email_settings):
+        loader.cache_clear()

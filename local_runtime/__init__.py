@@ -1,0 +1,1 @@
+"""Runs the system on one machine against an embedded AWS, from template.yaml."""

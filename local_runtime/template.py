@@ -1,0 +1,284 @@
+"""template.yaml read as data: the one description that local runs and tests build from.
+
+Resources are created under their logical ids, so a table the template does not declare
+cannot exist locally either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from samcli.yamlhelper import yaml_parse
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+    function_id: str
+    authorizer: str | None  # None: the route is public
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    function_id: str
+    table_id: str
+    starting_position: str
+    batch_size: int
+    batching_window_seconds: float
+    bisect_on_error: bool
+    maximum_retry_attempts: int
+    maximum_record_age_seconds: int
+    report_batch_item_failures: bool
+    filter_patterns: tuple[dict[str, Any], ...]
+    on_failure_queue_id: str | None
+
+
+@dataclass(frozen=True)
+class AsyncInvokeConfig:
+    maximum_retry_attempts: int = 2
+    maximum_event_age_seconds: int = 21600
+    on_failure_queue_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str  # dotted module path and attribute, as Lambda reads it
+    timeout_seconds: int
+    environment: Mapping[str, Any]  # unresolved: may hold Ref / GetAtt
+    async_config: AsyncInvokeConfig = field(default_factory=AsyncInvokeConfig)
+
+
+class StackTemplate:
+    def __init__(self, path: Path = TEMPLATE_PATH) -> None:
+        self.path = path
+        self.document: dict[str, Any] = json.loads(json.dumps(yaml_parse(path.read_text())))
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.document["Resources"]  # type: ignore[no-any-return]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {rid: r for rid, r in self.resources.items() if r["Type"] == resource_type}
+
+    def parameter_defaults(self) -> dict[str, str]:
+        return {
+            name: str(p["Default"])
+            for name, p in self.document.get("Parameters", {}).items()
+            if "Default" in p
+        }
+
+    # ------------------------------------------------------------------ data resources
+    def table_definitions(self) -> dict[str, dict[str, Any]]:
+        """boto3 `create_table` arguments for each table, named by logical id."""
+        tables = {}
+        for table_id, resource in self.of_type("AWS::DynamoDB::Table").items():
+            props = resource["Properties"]
+            definition: dict[str, Any] = {
+                "TableName": table_id,
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "KeySchema": props["KeySchema"],
+                "BillingMode": props.get("BillingMode", "PROVISIONED"),
+            }
+            if "GlobalSecondaryIndexes" in props:
+                definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            if "StreamSpecification" in props:
+                definition["StreamSpecification"] = {
+                    "StreamEnabled": True,
+                    "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+                }
+            tables[table_id] = definition
+        return tables
+
+    def buckets(self) -> dict[str, dict[str, Any]]:
+        """Bucket properties that matter to the code (encryption, public access, CORS)."""
+        return {rid: r.get("Properties", {}) for rid, r in self.of_type("AWS::S3::Bucket").items()}
+
+    def queue_ids(self) -> list[str]:
+        return list(self.of_type("AWS::SQS::Queue"))
+
+    # ------------------------------------------------------------------ functions
+    @cached_property
+    def functions(self) -> dict[str, FunctionSpec]:
+        globals_ = self.document.get("Globals", {}).get("Function", {})
+        specs = {}
+        for function_id, resource in self.of_type("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            environment = {
+                **globals_.get("Environment", {}).get("Variables", {}),
+                **props.get("Environment", {}).get("Variables", {}),
+            }
+            specs[function_id] = FunctionSpec(
+                logical_id=function_id,
+                code_dir=(self.path.parent / props["CodeUri"]).resolve(),
+                handler=props["Handler"],
+                timeout_seconds=int(props.get("Timeout", globals_.get("Timeout", 3))),
+                environment=environment,
+                async_config=_async_config(props.get("EventInvokeConfig")),
+            )
+        return specs
+
+    def _events(self, event_type: str) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for function_id, resource in self.of_type("AWS::Serverless::Function").items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] == event_type:
+                    found.append((function_id, event["Properties"]))
+        return found
+
+    def http_routes(self) -> list[HttpRoute]:
+        default_authorizer = self._default_http_authorizer()
+        routes = []
+        for function_id, props in self._events("HttpApi"):
+            auth = props.get("Auth", {})
+            authorizer = auth.get("Authorizer", default_authorizer)
+            routes.append(
+                HttpRoute(
+                    method=props["Method"].upper(),
+                    path=props["Path"],
+                    function_id=function_id,
+                    authorizer=None if authorizer == "NONE" else authorizer,
+                    scopes=tuple(auth.get("AuthorizationScopes", ())),
+                )
+            )
+        return routes
+
+    def _default_http_authorizer(self) -> str | None:
+        for api in self.of_type("AWS::Serverless::HttpApi").values():
+            default = api["Properties"].get("Auth", {}).get("DefaultAuthorizer")
+            if default:
+                return str(default)
+        return None
+
+    def http_jwt_configuration(self) -> dict[str, Any]:
+        """The JWT authorizer's issuer and audience, still as template expressions."""
+        for api in self.of_type("AWS::Serverless::HttpApi").values():
+            for authorizer in api["Properties"].get("Auth", {}).get("Authorizers", {}).values():
+                if "JwtConfiguration" in authorizer:
+                    return authorizer["JwtConfiguration"]  # type: ignore[no-any-return]
+        raise LookupError("the template's HTTP API has no JWT authorizer")
+
+    def stream_sources(self) -> list[StreamSource]:
+        sources = []
+        for function_id, props in self._events("DynamoDB"):
+            on_failure = props.get("DestinationConfig", {}).get("OnFailure", {})
+            sources.append(
+                StreamSource(
+                    function_id=function_id,
+                    table_id=props["Stream"]["Fn::GetAtt"][0],
+                    starting_position=props.get("StartingPosition", "LATEST"),
+                    batch_size=int(props.get("BatchSize", 100)),
+                    batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                    bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+                    maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(props.get("MaximumRecordAgeInSeconds", -1)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in props.get("FunctionResponseTypes", []),
+                    filter_patterns=tuple(
+                        json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])
+                    ),
+                    on_failure_queue_id=_referenced_id(on_failure.get("Destination")),
+                )
+            )
+        return sources
+
+
+def _referenced_id(expression: Any) -> str | None:
+    """The logical id that a Ref or GetAtt points at."""
+    if isinstance(expression, dict):
+        if "Ref" in expression:
+            return str(expression["Ref"])
+        if "Fn::GetAtt" in expression:
+            return str(expression["Fn::GetAtt"][0])
+    return None
+
+
+def _async_config(config: dict[str, Any] | None) -> AsyncInvokeConfig:
+    if not config:
+        return AsyncInvokeConfig()
+    on_failure = config.get("DestinationConfig", {}).get("OnFailure", {})
+    return AsyncInvokeConfig(
+        maximum_retry_attempts=int(config.get("MaximumRetryAttempts", 2)),
+        maximum_event_age_seconds=int(config.get("MaximumEventAgeInSeconds", 21600)),
+        on_failure_queue_id=_referenced_id(on_failure.get("Destination")),
+    )
+
+
+class Resolver:
+    """Evaluates the template's Ref and GetAtt for resources created locally under logical ids."""
+
+    def __init__(
+        self,
+        template: StackTemplate,
+        parameters: Mapping[str, str] | None = None,
+        attributes: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        self._template = template
+        self._parameters = {**template.parameter_defaults(), **(parameters or {})}
+        # Attributes only known once a resource exists (a stream's ARN), by logical id.
+        self._attributes = attributes or {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if "Ref" in value:
+                return self.ref(value["Ref"])
+            if "Fn::GetAtt" in value:
+                resource_id, attribute = value["Fn::GetAtt"]
+                return self.get_att(resource_id, attribute)
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def ref(self, name: str) -> str:
+        if name in self._parameters:
+            return self._parameters[name]
+        if "Ref" in self._attributes.get(name, {}):
+            return self._attributes[name]["Ref"]
+        resource = self._template.resources.get(name)
+        if resource is None:
+            raise KeyError(f"template has no parameter value or resource named {name}")
+        if resource["Type"] == "AWS::S3::Bucket":
+            return bucket_name(name)
+        return name
+
+    def get_att(self, resource_id: str, attribute: str) -> str:
+        known = self._attributes.get(resource_id, {})
+        if attribute in known:
+            return known[attribute]
+        resource_type = self._template.resources[resource_id]["Type"]
+        if attribute == "Arn":
+            return _arn(resource_type, resource_id)
+        raise KeyError(f"{resource_id}.{attribute} is not known until the resource exists")
+
+    def environment(self, function_id: str) -> dict[str, str]:
+        spec = self._template.functions[function_id]
+        return {name: str(self.resolve(value)) for name, value in spec.environment.items()}
+
+
+def bucket_name(bucket_id: str) -> str:
+    """S3 names are lower case; the local bucket is its logical id in lower case."""
+    return bucket_id.lower()
+
+
+def _arn(resource_type: str, name: str) -> str:
+    service_arns = {
+        "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{name}",
+        "AWS::SQS::Queue": f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{name}",
+        "AWS::S3::Bucket": f"arn:aws:s3:::{bucket_name(name)}",
+        "AWS::Serverless::Function": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{name}",
+    }
+    return service_arns[resource_type]

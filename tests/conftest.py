@@ -1,0 +1,65 @@
+"""Fixtures shared by every suite: an in-process AWS (moto) built from template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from interview_scheduling.settings import reset_settings
+from local_runtime.resources import create_resources
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
+
+TEST_PARAMETERS = {
+    "JwtIssuer": "https://issuer.test",
+    "JwtAudience": "interview-scheduling",
+    "SenderEmail": "interviews@hiring.test",
+    "InterviewBaseUrl": "https://interview.hiring.test",
+}
+
+
+@pytest.fixture(scope="session")
+def stack_template() -> StackTemplate:
+    return StackTemplate()
+
+
+@dataclass
+class LocalStack:
+    """The template's resources inside moto, and how to reach them."""
+
+    template: StackTemplate
+    resolver: Resolver
+    session: boto3.Session
+
+    def use_function_environment(self, monkeypatch: pytest.MonkeyPatch, function_id: str) -> None:
+        """Gives the process the environment the template gives `function_id`."""
+        for name, value in self.resolver.environment(function_id).items():
+            monkeypatch.setenv(name, value)
+        reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees real credentials, real endpoints or another test's settings."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    reset_settings()
+    yield
+    reset_settings()
+
+
+@pytest.fixture
+def aws(stack_template: StackTemplate) -> Iterator[LocalStack]:
+    with mock_aws():
+        session = boto3.Session(region_name=LOCAL_REGION)
+        attributes = create_resources(stack_template, session)
+        resolver = Resolver(stack_template, TEST_PARAMETERS, attributes)
+        yield LocalStack(stack_template, resolver, session)

@@ -1,0 +1,133 @@
+"""The template declares everything the code uses, in the shape the code expects."""
+
+import importlib
+
+import pytest
+from pydantic_settings import BaseSettings
+from pynamodb.models import Model
+
+from interview_scheduling import models, settings
+from local_runtime.template import StackTemplate
+
+MODELS = [
+    models.Job,
+    models.Candidate,
+    models.InterviewSlot,
+    models.Interview,
+    models.InterviewSession,
+]
+# Which function must be given each settings model's variables.
+SETTINGS_USERS: list[tuple[type[BaseSettings], list[str]]] = [
+    (
+        settings.DataSettings,
+        [
+            "CatalogFunction",
+            "BookInterviewFunction",
+            "CandidateSessionFunction",
+            "CreateSessionFunction",
+            "SendEmailFunction",
+        ],
+    ),
+    (settings.SessionSettings, ["CreateSessionFunction"]),
+    (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
+    (settings.EmailSettings, ["SendEmailFunction"]),
+]
+
+
+def _table_id_of(model: type[Model], template: StackTemplate) -> str:
+    """The template table behind a model: the Ref held by the variable its settings field reads."""
+    setting_name = model.Meta.__dict__["table_name"]._setting
+    ref = template.document["Globals"]["Function"]["Environment"]["Variables"][setting_name.upper()]
+    return str(ref["Ref"])
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_each_model_has_a_template_table_with_its_keys(model, stack_template):
+    table_id = _table_id_of(model, stack_template)
+    definition = stack_template.table_definitions()[table_id]
+
+    declared_keys = {k["AttributeName"]: k["KeyType"] for k in definition["KeySchema"]}
+    model_keys = {model._hash_keyname: "HASH"}
+    if model._range_keyname:
+        model_keys[model._range_keyname] = "RANGE"
+    assert declared_keys == model_keys
+    assert definition["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_every_table_is_encrypted_and_recoverable(stack_template):
+    tables = stack_template.of_type("AWS::DynamoDB::Table")
+    assert len(tables) == len(MODELS)
+    for table in tables.values():
+        props = table["Properties"]
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_session_key_index_is_declared_with_the_models_key(stack_template):
+    index = models.InterviewSession.by_key_hash
+    table_id = _table_id_of(models.InterviewSession, stack_template)
+    declared = {
+        gsi["IndexName"]: gsi
+        for gsi in stack_template.table_definitions()[table_id]["GlobalSecondaryIndexes"]
+    }
+    gsi = declared[index.Meta.index_name]
+    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["key_hash"]
+    assert gsi["Projection"]["ProjectionType"] == "ALL"
+
+
+def test_interviews_stream_carries_both_images_and_feeds_create_session(stack_template):
+    table_id = _table_id_of(models.Interview, stack_template)
+    stream = stack_template.table_definitions()[table_id]["StreamSpecification"]
+    assert stream["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+    (source,) = stack_template.stream_sources()
+    assert (source.function_id, source.table_id) == ("CreateSessionFunction", table_id)
+    assert source.report_batch_item_failures
+    assert source.bisect_on_error
+    assert source.maximum_retry_attempts >= 0
+    assert source.maximum_record_age_seconds > 0
+    assert source.on_failure_queue_id in stack_template.queue_ids()
+    assert source.filter_patterns
+
+
+def test_send_email_retries_a_bounded_number_of_times_then_parks_the_event(stack_template):
+    config = stack_template.functions["SendEmailFunction"].async_config
+    assert 0 <= config.maximum_retry_attempts <= 2
+    assert config.on_failure_queue_id in stack_template.queue_ids()
+
+
+@pytest.mark.parametrize("function_id", list(StackTemplate().functions))
+def test_each_handler_named_in_the_template_can_be_imported(function_id, stack_template):
+    spec = stack_template.functions[function_id]
+    module_name, attribute = spec.handler.rsplit(".", 1)
+    assert (spec.code_dir / module_name.split(".")[0]).is_dir()
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+@pytest.mark.parametrize(
+    ("settings_model", "function_id"),
+    [(model, fid) for model, fids in SETTINGS_USERS for fid in fids],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_functions_are_given_every_required_setting(settings_model, function_id, stack_template):
+    environment = stack_template.functions[function_id].environment
+    required = [name for name, field in settings_model.model_fields.items() if field.is_required()]
+    missing = [name for name in required if name.upper() not in environment]
+    assert not missing
+
+
+def test_routes_need_a_token_except_the_candidates_session_link(stack_template):
+    routes = stack_template.http_routes()
+    public = [(r.method, r.path) for r in routes if r.authorizer is None]
+    assert public == [("GET", "/sessions/{session_key}")]
+    assert all(r.scopes for r in routes if r.authorizer is not None)
+
+
+def test_resume_bucket_is_private_encrypted_and_tls_only(stack_template):
+    (bucket,) = stack_template.buckets().values()
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (policy,) = stack_template.of_type("AWS::S3::BucketPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
