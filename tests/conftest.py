@@ -9,9 +9,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
 from local_runtime.resources import create_resources
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
+from tests.support.api import ApiClient
 
 TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",
@@ -59,7 +61,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def aws(stack_template: StackTemplate) -> Iterator[LocalStack]:
     with mock_aws():
+        reset_clients()
         session = boto3.Session(region_name=LOCAL_REGION)
         attributes = create_resources(stack_template, session)
         resolver = Resolver(stack_template, TEST_PARAMETERS, attributes)
         yield LocalStack(stack_template, resolver, session)
+
+
+@pytest.fixture
+def api(aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
+    """The recruiter API of org-a, with every HTTP function's template environment."""
+    for route in {r.function_id for r in aws.template.http_routes()}:
+        aws.use_function_environment(monkeypatch, route)
+    reset_clients()
+    return ApiClient(aws.template)

@@ -1,7 +1,81 @@
-"""Placeholder handler until the function is written."""
+"""HTTP: book, cancel and reschedule interviews, and read their status."""
 
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from interview_scheduling import booking
+from interview_scheduling.http_api import (
+    IdPath,
+    Router,
+    create_resolver,
+    created,
+    error_responses,
+    organisation_of,
+    serve,
+)
+from interview_scheduling.interview_status import describe_interview, interview_out
+from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, RescheduleIn
+
+logger = Logger()
+router = Router()
 
 
-def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    return {"statusCode": 501}
+@router.post("/jobs/<job_id>/interviews", responses=error_responses(403, 404, 409, 422), tags=["interviews"])
+def book_interview(
+    job_id: IdPath,
+    request: Annotated[BookingIn, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            max_length=128,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Repeat a request with the same key to get the same interview, never a second one.",
+        ),
+    ] = None,
+) -> Response[BookingOut]:
+    org = organisation_of(router.current_event)
+    result = booking.book_interview(org, job_id, request, idempotency_key)
+    interview = result.interview
+    logger.info("interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed})
+    return created(BookingOut.model_validate(interview.attribute_values))
+
+
+@router.get("/jobs/<job_id>/interviews/<interview_id>", responses=error_responses(403, 404), tags=["interviews"])
+def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
+    return describe_interview(organisation_of(router.current_event), job_id, interview_id)
+
+
+@router.post(
+    "/jobs/<job_id>/interviews/<interview_id>/cancel",
+    responses=error_responses(403, 404, 409, 422),
+    tags=["interviews"],
+)
+def cancel_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
+    org = organisation_of(router.current_event)
+    return interview_out(booking.cancel_interview(org, job_id, interview_id))
+
+
+@router.post(
+    "/jobs/<job_id>/interviews/<interview_id>/reschedule",
+    responses=error_responses(403, 404, 409, 422),
+    tags=["interviews"],
+)
+def reschedule_interview(
+    job_id: IdPath, interview_id: IdPath, request: Annotated[RescheduleIn, Body()]
+) -> InterviewOut:
+    org = organisation_of(router.current_event)
+    return interview_out(booking.reschedule_interview(org, job_id, interview_id, request))
+
+
+app = create_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,7 +1,89 @@
-"""Placeholder handler until the function is written."""
+"""HTTP: jobs, candidates, resume uploads and interview slots."""
 
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from interview_scheduling import catalog
+from interview_scheduling.http_api import (
+    IdPath,
+    Router,
+    create_resolver,
+    created,
+    error_responses,
+    organisation_of,
+    serve,
+)
+from interview_scheduling.schemas import (
+    CandidateIn,
+    CandidateOut,
+    JobIn,
+    JobOut,
+    ResumeUploadIn,
+    ResumeUploadOut,
+    SlotIn,
+    SlotOut,
+    SlotPage,
+)
+
+logger = Logger()
+router = Router()
 
 
-def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    return {"statusCode": 501}
+@router.post("/jobs", responses=error_responses(403), tags=["catalog"])
+def create_job(job: Annotated[JobIn, Body()]) -> Response[JobOut]:
+    return created(catalog.create_job(organisation_of(router.current_event), job))
+
+
+@router.get("/jobs/<job_id>", responses=error_responses(403, 404), tags=["catalog"])
+def get_job(job_id: IdPath) -> JobOut:
+    return catalog.get_job(organisation_of(router.current_event), job_id)
+
+
+@router.post("/jobs/<job_id>/candidates", responses=error_responses(403, 404), tags=["catalog"])
+def create_candidate(job_id: IdPath, candidate: Annotated[CandidateIn, Body()]) -> Response[CandidateOut]:
+    org = organisation_of(router.current_event)
+    return created(catalog.create_candidate(org, job_id, candidate))
+
+
+@router.get("/jobs/<job_id>/candidates/<candidate_id>", responses=error_responses(403, 404), tags=["catalog"])
+def get_candidate(job_id: IdPath, candidate_id: IdPath) -> CandidateOut:
+    return catalog.get_candidate(organisation_of(router.current_event), job_id, candidate_id)
+
+
+@router.post(
+    "/jobs/<job_id>/candidates/<candidate_id>/resume", responses=error_responses(403, 404), tags=["catalog"]
+)
+def request_resume_upload(
+    job_id: IdPath, candidate_id: IdPath, _: Annotated[ResumeUploadIn, Body()]
+) -> Response[ResumeUploadOut]:
+    org = organisation_of(router.current_event)
+    return created(catalog.request_resume_upload(org, job_id, candidate_id))
+
+
+@router.post("/jobs/<job_id>/slots", responses=error_responses(403, 404, 422), tags=["catalog"])
+def create_slot(job_id: IdPath, slot: Annotated[SlotIn, Body()]) -> Response[SlotOut]:
+    return created(catalog.create_slot(organisation_of(router.current_event), job_id, slot))
+
+
+@router.get("/jobs/<job_id>/slots", responses=error_responses(403, 404, 422), tags=["catalog"])
+def list_slots(
+    job_id: IdPath,
+    available: Annotated[bool, Query(description="Only open, future slots with a free seat")] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> SlotPage:
+    org = organisation_of(router.current_event)
+    return catalog.list_slots(org, job_id, available, limit, next_token)
+
+
+app = create_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

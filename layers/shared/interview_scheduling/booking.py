@@ -1,0 +1,268 @@
+"""Booking, cancelling and rescheduling interviews: each is one DynamoDB transaction.
+
+Double booking is impossible by construction: the slot's count rises only under the condition
+that it is below capacity, and the candidate item holds the id of the one active interview
+(the guard) under the condition that it held none. When the transaction is refused, the
+reasons DynamoDB gives for each item decide the answer; nothing is read before writing.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.constants import ALL_OLD
+from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from interview_scheduling.enums import InterviewStatus, SlotStatus
+from interview_scheduling.errors import Conflict, DomainError, NotFound, RuleViolation
+from interview_scheduling.ids import derived_id, new_id
+from interview_scheduling.models import Candidate, Interview, InterviewSlot
+from interview_scheduling.schemas import BookingIn, RescheduleIn
+from interview_scheduling.settings import api_settings
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Another transaction held one of the items; DynamoDB asks the caller to try again.
+TRANSACTION_CONFLICT = "TransactionConflict"
+TRANSACTION_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Booking:
+    interview: Interview
+    replayed: bool  # True when this request repeated an earlier one and got its interview
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _failed(reason: CancellationReason | None) -> bool:
+    return reason is not None and reason.code == CONDITION_FAILED
+
+
+def _bookable(org: str, now: datetime) -> Condition:
+    return (
+        (InterviewSlot.org_id == org)
+        & (InterviewSlot.status == SlotStatus.OPEN.value)
+        & (InterviewSlot.booked_count < InterviewSlot.capacity)
+        & (InterviewSlot.starts_at > now)
+    )
+
+
+@contextmanager
+def _transaction() -> Iterator[TransactWrite]:
+    with TransactWrite(connection=Connection()) as transaction:
+        yield transaction
+
+
+def _run(build: Callable[[TransactWrite], None]) -> None:
+    """Runs a transaction, trying again while DynamoDB reports a conflicting transaction."""
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            with _transaction() as transaction:
+                build(transaction)
+            return
+        except TransactWriteError as error:
+            conflicting = any(r is not None and r.code == TRANSACTION_CONFLICT for r in error.cancellation_reasons)
+            if not conflicting or attempt == TRANSACTION_ATTEMPTS:
+                raise
+
+
+# ---------------------------------------------------------------- booking
+def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: str | None) -> Booking:
+    now = _now()
+    fingerprint = _fingerprint(job_id, request)
+    interview_id = derived_id(org, job_id, idempotency_key) if idempotency_key else new_id()
+    interview = Interview(
+        interview_id=interview_id,
+        org_id=org,
+        job_id=job_id,
+        candidate_id=request.candidate_id,
+        slot_id=request.slot_id,
+        status=InterviewStatus.SCHEDULED.value,
+        booking_notes=request.booking_notes,
+        request_fingerprint=fingerprint,
+        revision=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.save(interview, condition=Interview.interview_id.does_not_exist(), return_values=ALL_OLD)
+        transaction.update(
+            Candidate(job_id, request.candidate_id),
+            actions=[Candidate.active_interview_id.set(interview_id)],
+            condition=(Candidate.org_id == org) & Candidate.active_interview_id.does_not_exist(),
+            return_values=ALL_OLD,
+        )
+        transaction.update(
+            InterviewSlot(job_id, request.slot_id),
+            actions=[InterviewSlot.booked_count.add(1)],
+            condition=_bookable(org, now),
+            return_values=ALL_OLD,
+        )
+
+    try:
+        _run(build)
+    except TransactWriteError as error:
+        return _replay_or_refuse(error, org, fingerprint, now)
+    return Booking(interview, replayed=False)
+
+
+def _fingerprint(job_id: str, request: BookingIn) -> str:
+    canonical = json.dumps([job_id, request.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay_or_refuse(error: TransactWriteError, org: str, fingerprint: str, now: datetime) -> Booking:
+    # pynamodb sends puts before updates, whatever order they were added in; reasons follow that order.
+    interview_reason, candidate_reason, slot_reason = error.cancellation_reasons
+
+    if _failed(interview_reason):
+        # The Idempotency-Key was used before: same request → same interview.
+        earlier = Interview.from_raw_data(interview_reason.raw_item or {})  # type: ignore[union-attr]
+        if earlier.org_id == org and earlier.request_fingerprint == fingerprint:
+            return Booking(earlier, replayed=True)
+        raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for a different booking")
+
+    candidate_item = candidate_reason.raw_item if _failed(candidate_reason) else None  # type: ignore[union-attr]
+    if _failed(candidate_reason) and not _owned_by(candidate_item, org):
+        raise NotFound("candidate_not_found", "no candidate with that id for this job")
+    if _failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):  # type: ignore[union-attr]
+        raise NotFound("slot_not_found", "no slot with that id for this job")
+
+    if candidate_item is not None:
+        active = Candidate.from_raw_data(candidate_item).active_interview_id
+        earlier = _interview_or_none(active)
+        window = timedelta(seconds=api_settings().booking_replay_window_seconds)
+        if earlier and earlier.request_fingerprint == fingerprint and now - earlier.created_at <= window:
+            return Booking(earlier, replayed=True)
+        raise Conflict("already_booked", "the candidate already has an active interview for this job")
+
+    if _failed(slot_reason):
+        raise _slot_refusal(InterviewSlot.from_raw_data(slot_reason.raw_item), now)  # type: ignore[union-attr,arg-type]
+    raise error
+
+
+def _owned_by(raw_item: dict[str, Any] | None, org: str) -> bool:
+    return bool(raw_item) and raw_item.get("org_id") == {"S": org}  # type: ignore[union-attr]
+
+
+def _interview_or_none(interview_id: str | None) -> Interview | None:
+    if interview_id is None:
+        return None
+    try:
+        return Interview.get(interview_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _slot_refusal(slot: InterviewSlot, now: datetime) -> DomainError:
+    """Why a slot that exists and is the caller's cannot take this booking."""
+    if slot.status != SlotStatus.OPEN.value:
+        return RuleViolation("slot_closed", "the slot is closed")
+    if slot.starts_at <= now:
+        return RuleViolation("slot_in_past", "the slot has already started")
+    return Conflict("slot_full", "the slot is fully booked")
+
+
+# ---------------------------------------------------------------- changes to a booking
+def find_interview(org: str, job_id: str, interview_id: str) -> Interview:
+    interview = _interview_or_none(interview_id)
+    if interview is None or interview.org_id != org or interview.job_id != job_id:
+        raise NotFound("interview_not_found", "no interview with that id for this job")
+    return interview
+
+
+def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
+    interview = find_interview(org, job_id, interview_id)
+    if interview.status == InterviewStatus.CANCELLED.value:
+        return interview  # a repeated cancel changes nothing
+    if interview.status != InterviewStatus.SCHEDULED.value:
+        raise RuleViolation("not_cancellable", f"an interview that is {interview.status} cannot be cancelled")
+    now = _now()
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.update(
+            interview,
+            actions=[
+                Interview.status.set(InterviewStatus.CANCELLED.value),
+                Interview.revision.add(1),
+                Interview.updated_at.set(now),
+            ],
+            condition=Interview.revision == interview.revision,
+        )
+        transaction.update(
+            InterviewSlot(job_id, interview.slot_id),
+            actions=[InterviewSlot.booked_count.add(-1)],
+            condition=InterviewSlot.booked_count > 0,
+        )
+        transaction.update(
+            Candidate(job_id, interview.candidate_id),
+            actions=[Candidate.active_interview_id.remove()],
+            condition=Candidate.active_interview_id == interview_id,
+        )
+
+    try:
+        _run(build)
+    except TransactWriteError as error:
+        _refuse_if_changed_meanwhile(error)
+        raise
+    return find_interview(org, job_id, interview_id)
+
+
+def reschedule_interview(org: str, job_id: str, interview_id: str, request: RescheduleIn) -> Interview:
+    interview = find_interview(org, job_id, interview_id)
+    if interview.slot_id == request.slot_id:
+        return interview  # already there: a repeated reschedule changes nothing
+    if interview.status != InterviewStatus.SCHEDULED.value:
+        raise RuleViolation("not_reschedulable", f"an interview that is {interview.status} cannot be moved")
+    now = _now()
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.update(
+            interview,
+            actions=[
+                Interview.slot_id.set(request.slot_id),
+                Interview.revision.add(1),
+                Interview.updated_at.set(now),
+            ],
+            condition=Interview.revision == interview.revision,
+        )
+        transaction.update(
+            InterviewSlot(job_id, interview.slot_id),
+            actions=[InterviewSlot.booked_count.add(-1)],
+            condition=InterviewSlot.booked_count > 0,
+        )
+        transaction.update(
+            InterviewSlot(job_id, request.slot_id),
+            actions=[InterviewSlot.booked_count.add(1)],
+            condition=_bookable(org, now),
+            return_values=ALL_OLD,
+        )
+
+    try:
+        _run(build)
+    except TransactWriteError as error:
+        new_slot_reason = error.cancellation_reasons[2]
+        if _failed(new_slot_reason):
+            raw_slot = new_slot_reason.raw_item  # type: ignore[union-attr]
+            if not _owned_by(raw_slot, org):
+                raise NotFound("slot_not_found", "no slot with that id for this job") from error
+            raise _slot_refusal(InterviewSlot.from_raw_data(raw_slot), now) from error  # type: ignore[arg-type]
+        _refuse_if_changed_meanwhile(error)
+        raise
+    return find_interview(org, job_id, interview_id)
+
+
+def _refuse_if_changed_meanwhile(error: TransactWriteError) -> None:
+    """A condition on the interview, the old slot or the guard failed: a concurrent change won."""
+    if any(_failed(reason) for reason in error.cancellation_reasons):
+        raise Conflict("interview_changed", "the interview changed meanwhile; read it and try again") from error

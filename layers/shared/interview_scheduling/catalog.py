@@ -1,0 +1,240 @@
+"""Jobs, candidates, resume uploads and slots: the things a booking refers to.
+
+Every read checks the caller's organisation; another organisation's item reads as missing.
+Creations under a job check the job in the same transaction, so nothing is filed under a job
+the caller does not own.
+"""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from interview_scheduling import aws_clients
+from interview_scheduling.enums import SlotStatus
+from interview_scheduling.errors import NotFound, RuleViolation
+from interview_scheduling.ids import new_id
+from interview_scheduling.models import Candidate, InterviewSlot, Job
+from interview_scheduling.schemas import (
+    CandidateIn,
+    CandidateOut,
+    JobIn,
+    JobOut,
+    PresignedPost,
+    ResumeUploadOut,
+    SlotIn,
+    SlotOut,
+    SlotPage,
+)
+from interview_scheduling.settings import api_settings, data_settings
+from interview_scheduling.slot_time import InvalidLocalTime, to_utc
+
+RESUME_CONTENT_TYPE = "application/pdf"
+M = TypeVar("M", bound=Model)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _owned(model: type[M], org: str, *key: str, what: str) -> M:
+    try:
+        item = model.get(*key, consistent_read=True)
+    except DoesNotExist:
+        item = None
+    if item is None or item.org_id != org:  # type: ignore[attr-defined]
+        raise NotFound(f"{what}_not_found", f"no {what} with that id")
+    return item
+
+
+def _save_under_job(org: str, job_id: str, item: Model) -> None:
+    """Saves a new item only if the job exists and is the caller's: one transaction."""
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.condition_check(Job, job_id, condition=Job.org_id == org)
+            transaction.save(item, condition=item._hash_key_attribute().does_not_exist())
+    except TransactWriteError as error:
+        job_reason = error.cancellation_reasons[0]
+        if job_reason is not None and job_reason.code == "ConditionalCheckFailed":
+            raise NotFound("job_not_found", "no job with that id") from error
+        raise
+
+
+# ---------------------------------------------------------------- jobs
+def create_job(org: str, request: JobIn) -> JobOut:
+    job = Job(job_id=new_id(), org_id=org, created_at=_now(), **request.model_dump())
+    job.save(condition=Job.job_id.does_not_exist())
+    return job_out(job)
+
+
+def get_job(org: str, job_id: str) -> JobOut:
+    return job_out(_owned(Job, org, job_id, what="job"))
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut.model_validate(job.attribute_values)
+
+
+# ---------------------------------------------------------------- candidates
+def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOut:
+    fields = request.model_dump()
+    candidate = Candidate(
+        job_id=job_id,
+        candidate_id=new_id(),
+        org_id=org,
+        created_at=_now(),
+        **fields,
+    )
+    _save_under_job(org, job_id, candidate)
+    return candidate_out(candidate)
+
+
+def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
+    return candidate_out(_owned(Candidate, org, job_id, candidate_id, what="candidate"))
+
+
+def candidate_out(candidate: Candidate) -> CandidateOut:
+    return CandidateOut(
+        candidate_id=candidate.candidate_id,
+        job_id=candidate.job_id,
+        full_name=candidate.full_name,
+        email=candidate.email,
+        phone=candidate.phone,
+        work_experience=candidate.work_experience,
+        domain=candidate.domain,
+        status=candidate.status,
+        has_resume_pdf=candidate.resume_key is not None,
+        has_resume_text=bool(candidate.resume_text),
+        created_at=candidate.created_at,
+    )
+
+
+def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUploadOut:
+    """A presigned POST for the candidate's resume PDF, under a key the server chooses.
+
+    Recording the key first means a new upload replaces the resume and its parsed text.
+    """
+    settings = api_settings()
+    resume_key = f"resumes/{org}/{job_id}/{candidate_id}/{new_id()}.pdf"
+    candidate = Candidate(job_id=job_id, candidate_id=candidate_id)
+    try:
+        candidate.update(
+            actions=[
+                Candidate.resume_key.set(resume_key),
+                Candidate.resume_text.remove(),
+                Candidate.resume_extraction.remove(),
+            ],
+            condition=Candidate.org_id == org,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("candidate_not_found", "no candidate with that id") from error
+        raise
+    post = aws_clients.s3().generate_presigned_post(
+        Bucket=data_settings().resumes_bucket,
+        Key=resume_key,
+        Fields={"Content-Type": RESUME_CONTENT_TYPE},
+        Conditions=[
+            {"Content-Type": RESUME_CONTENT_TYPE},
+            ["content-length-range", 1, settings.max_resume_bytes],
+        ],
+        ExpiresIn=settings.resume_upload_expiry_seconds,
+    )
+    return ResumeUploadOut(
+        upload=PresignedPost(url=post["url"], fields=post["fields"]),
+        resume_key=resume_key,
+        max_bytes=settings.max_resume_bytes,
+        expires_in=settings.resume_upload_expiry_seconds,
+    )
+
+
+# ---------------------------------------------------------------- slots
+def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
+    try:
+        starts_at = to_utc(request.interview_date, request.start_time, request.timezone)
+        ends_at = to_utc(request.interview_date, request.end_time, request.timezone)
+    except InvalidLocalTime as error:
+        raise RuleViolation("nonexistent_local_time", str(error)) from error
+    if starts_at <= _now():
+        raise RuleViolation("slot_in_past", "the slot starts in the past")
+    slot = InterviewSlot(
+        job_id=job_id,
+        slot_id=new_id(),
+        org_id=org,
+        interview_date=request.interview_date.isoformat(),
+        start_time=request.start_time.strftime("%H:%M"),
+        end_time=request.end_time.strftime("%H:%M"),
+        time_zone=request.timezone,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        ai_interview_type=request.ai_interview_type.value,
+        capacity=request.capacity,
+        booked_count=0,
+        status=SlotStatus.OPEN.value,
+        created_at=_now(),
+    )
+    _save_under_job(org, job_id, slot)
+    return slot_out(slot)
+
+
+def list_slots(org: str, job_id: str, available_only: bool, limit: int, next_token: str | None) -> SlotPage:
+    _owned(Job, org, job_id, what="job")
+    condition = InterviewSlot.org_id == org
+    if available_only:
+        condition &= (
+            (InterviewSlot.status == SlotStatus.OPEN.value)
+            & (InterviewSlot.booked_count < InterviewSlot.capacity)
+            & (InterviewSlot.starts_at > _now())
+        )
+    results = InterviewSlot.query(
+        job_id,
+        filter_condition=condition,
+        limit=limit,
+        last_evaluated_key=_decode_token(next_token, job_id),
+    )
+    items = [slot_out(slot) for slot in results]
+    last_key = results.last_evaluated_key
+    return SlotPage(items=items, next_token=_encode_token(last_key) if last_key and len(items) == limit else None)
+
+
+def slot_out(slot: InterviewSlot) -> SlotOut:
+    return SlotOut(
+        slot_id=slot.slot_id,
+        job_id=slot.job_id,
+        interview_date=slot.interview_date,  # type: ignore[arg-type]
+        start_time=slot.start_time,  # type: ignore[arg-type]
+        end_time=slot.end_time,  # type: ignore[arg-type]
+        timezone=slot.time_zone,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        ai_interview_type=slot.ai_interview_type,  # type: ignore[arg-type]
+        capacity=int(slot.capacity),
+        booked_count=int(slot.booked_count),
+        status=slot.status,  # type: ignore[arg-type]
+        available=slot.status == SlotStatus.OPEN.value
+        and slot.booked_count < slot.capacity
+        and slot.starts_at > _now(),
+    )
+
+
+def _encode_token(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_token(token: str | None, job_id: str) -> dict[str, Any] | None:
+    if token is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token.encode()))
+        valid = key["job_id"] == {"S": job_id} and set(key) == {"job_id", "slot_id"}
+    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+        raise RuleViolation("invalid_next_token", "next_token is not one this API gave") from error
+    if not valid:
+        raise RuleViolation("invalid_next_token", "next_token is not one this API gave")
+    return key  # type: ignore[no-any-return]

@@ -1,0 +1,40 @@
+"""Errors the rules raise; the HTTP layer maps each class to a status in one place."""
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A request the rules refuse. `reason` is a stable, machine-readable code."""
+
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class NotFound(DomainError):
+    """Unknown, or owned by another organisation: the two must look the same."""
+
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The request clashes with current state (slot full, already booked)."""
+
+    status_code = 409
+
+
+class RuleViolation(DomainError):
+    """Well-formed, but the rules forbid it now (slot in the past, slot closed)."""
+
+    status_code = 422
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413

@@ -1,0 +1,58 @@
+"""What a recruiter sees of an interview: its state, its session's, and its emails' outcomes."""
+
+from pynamodb.exceptions import DoesNotExist
+
+from interview_scheduling.booking import find_interview
+from interview_scheduling.models import Interview, InterviewSession, InterviewSlot
+from interview_scheduling.scheduling import scheduled_at
+from interview_scheduling.schemas import EmailOut, InterviewOut, SessionSummary
+
+
+def describe_interview(org: str, job_id: str, interview_id: str) -> InterviewOut:
+    return interview_out(find_interview(org, job_id, interview_id))
+
+
+def interview_out(interview: Interview) -> InterviewOut:
+    slot = InterviewSlot.get(interview.job_id, interview.slot_id)
+    try:
+        session: InterviewSession | None = InterviewSession.get(interview.interview_id)
+    except DoesNotExist:
+        session = None
+    return InterviewOut(
+        interview_id=interview.interview_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        slot_id=interview.slot_id,
+        status=interview.status,  # type: ignore[arg-type]
+        scheduled_at=scheduled_at(interview, slot),
+        booking_notes=interview.booking_notes,
+        revision=int(interview.revision),
+        created_at=interview.created_at,
+        updated_at=interview.updated_at,
+        session=_session_summary(session),
+        emails=_email_outcomes(session),
+    )
+
+
+def _session_summary(session: InterviewSession | None) -> SessionSummary | None:
+    if session is None:
+        return None
+    return SessionSummary(
+        status=session.status,
+        scheduled_at=session.scheduled_at,
+        resume_extraction=session.resume_extraction,
+    )
+
+
+def _email_outcomes(session: InterviewSession | None) -> list[EmailOut]:
+    if session is None:
+        return []
+    return [
+        EmailOut(
+            kind=kind,
+            status=outcome["status"],
+            message_id=outcome.get("message_id"),
+            failure_reason=outcome.get("failure_reason"),
+        )
+        for kind, outcome in sorted(session.emails.as_dict().items())
+    ]

@@ -1,0 +1,219 @@
+"""Request and response bodies of the HTTP API. The OpenAPI document is generated from these.
+
+Every input is bounded (lengths, counts) and unknown fields are refused.
+"""
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from interview_scheduling.enums import CodingLanguage, EmailStatus, InterviewStatus, InterviewType, SlotStatus
+from interview_scheduling.slot_time import InvalidLocalTime, zone
+
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Notes = Annotated[str, StringConstraints(max_length=2_000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{3,32}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    reason: str = Field(description="Stable machine-readable code, e.g. slot_full")
+    message: str
+
+
+# ---------------------------------------------------------------- jobs
+class JobIn(_Input):
+    job_title: ShortText
+    company_name: ShortText
+    job_description: LongText | None = None
+    domain: Label | None = None
+    coding_language: CodingLanguage = CodingLanguage.PYTHON
+    tech_stack_details: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
+        default=None, description="Kept for the records; not used to describe the job to the interviewer."
+    )
+
+
+class JobOut(BaseModel):
+    job_id: str
+    job_title: str
+    company_name: str
+    job_description: str | None = None
+    domain: str | None = None
+    coding_language: CodingLanguage
+    tech_stack_details: str | None = None
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- candidates
+class CandidateIn(_Input):
+    full_name: ShortText
+    email: Annotated[EmailStr, Field(max_length=254)]
+    phone: Phone | None = None
+    work_experience: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+    domain: Label | None = None
+    status: Label | None = None
+    resume_text: Annotated[str, StringConstraints(max_length=100_000)] | None = Field(
+        default=None, description="Resume text, if already parsed; otherwise upload a PDF."
+    )
+
+
+class CandidateOut(BaseModel):
+    candidate_id: str
+    job_id: str
+    full_name: str
+    email: str
+    phone: str | None = None
+    work_experience: str | None = None
+    domain: str | None = None
+    status: str | None = None
+    has_resume_pdf: bool
+    has_resume_text: bool
+    created_at: datetime
+
+
+class ResumeUploadIn(_Input):
+    pass
+
+
+class PresignedPost(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class ResumeUploadOut(BaseModel):
+    upload: PresignedPost = Field(description="POST these fields, then the PDF as `file`, as multipart form data.")
+    resume_key: str
+    max_bytes: int
+    expires_in: int
+
+
+# ---------------------------------------------------------------- slots
+class SlotIn(_Input):
+    interview_date: date
+    start_time: time
+    end_time: time
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="IANA time zone name, e.g. Asia/Kolkata"
+    )
+    ai_interview_type: InterviewType
+    capacity: Annotated[int, Field(ge=1, le=100)] = 1
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except InvalidLocalTime as error:
+            raise ValueError(str(error)) from error
+        return value
+
+    @field_validator("end_time")
+    @classmethod
+    def _after_start(cls, end: time, info: ValidationInfo) -> time:
+        start = info.data.get("start_time")
+        if start is not None and end <= start:
+            raise ValueError("end_time must be after start_time")
+        return end
+
+
+class SlotOut(BaseModel):
+    slot_id: str
+    job_id: str
+    interview_date: date
+    start_time: time
+    end_time: time
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    ai_interview_type: InterviewType
+    capacity: int
+    booked_count: int
+    status: SlotStatus
+    available: bool
+
+
+class SlotPage(BaseModel):
+    items: list[SlotOut]
+    next_token: str | None = Field(description="Pass as `next_token` to get the next page.")
+
+
+# ---------------------------------------------------------------- interviews
+class BookingIn(_Input):
+    candidate_id: EntityId
+    slot_id: EntityId
+    booking_notes: Notes | None = None
+
+
+class RescheduleIn(_Input):
+    slot_id: EntityId
+
+
+class BookingOut(BaseModel):
+    """What a booking answers with, from what the booking itself wrote: no further reads."""
+
+    interview_id: str
+    job_id: str
+    candidate_id: str
+    slot_id: str
+    status: InterviewStatus
+    booking_notes: str | None = None
+    revision: int
+    created_at: datetime
+
+
+class EmailOut(BaseModel):
+    kind: str
+    status: EmailStatus
+    message_id: str | None = None
+    failure_reason: str | None = None
+
+
+class SessionSummary(BaseModel):
+    status: str
+    scheduled_at: datetime
+    resume_extraction: str | None = None
+
+
+class InterviewOut(BaseModel):
+    interview_id: str
+    job_id: str
+    candidate_id: str
+    slot_id: str
+    status: InterviewStatus
+    scheduled_at: datetime
+    booking_notes: str | None = None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    session: SessionSummary | None = Field(description="Present once the session exists; never holds the key.")
+    emails: list[EmailOut]
+
+
+# ---------------------------------------------------------------- the candidate's side
+class SessionView(BaseModel):
+    candidate_name: str
+    job_description: str
+    resume_text: str
+    coding_language: CodingLanguage
+    interview_type: InterviewType
+    scheduled_at: datetime
+    ends_at: datetime
+    language_code: str
+    accent_tld: str

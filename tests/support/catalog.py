@@ -1,0 +1,41 @@
+"""Creates jobs, candidates and slots through the API, for tests that need them in place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.support.api import ApiClient
+
+
+def create_job(api: ApiClient, **overrides: Any) -> str:
+    body = {"job_title": "Backend Engineer", "company_name": "Acme", "domain": "fintech", **overrides}
+    response = api.post("/jobs", body)
+    assert response.status == 201, response.body
+    return str(response.body["job_id"])
+
+
+def create_candidate(api: ApiClient, job_id: str, **overrides: Any) -> str:
+    body = {"full_name": "Ada Lovelace", "email": "ada@example.com", **overrides}
+    response = api.post(f"/jobs/{job_id}/candidates", body)
+    assert response.status == 201, response.body
+    return str(response.body["candidate_id"])
+
+
+def create_slot(
+    api: ApiClient, job_id: str, starts_in: timedelta = timedelta(days=2), capacity: int = 1, **overrides: Any
+) -> str:
+    start = (datetime.now(UTC) + starts_in).replace(second=0, microsecond=0)
+    end = start + timedelta(minutes=45)
+    body = {
+        "interview_date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M") if end.date() == start.date() else "23:59",
+        "timezone": "UTC",
+        "ai_interview_type": "coding",
+        "capacity": capacity,
+        **overrides,
+    }
+    response = api.post(f"/jobs/{job_id}/slots", body)
+    assert response.status == 201, response.body
+    return str(response.body["slot_id"])
