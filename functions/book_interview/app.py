@@ -5,13 +5,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import booking
 from interview_scheduling.http_api import (
     IdPath,
-    Router,
     create_resolver,
     created,
     error_responses,
@@ -22,7 +22,7 @@ from interview_scheduling.interview_status import describe_interview, interview_
 from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, RescheduleIn
 
 logger = Logger()
-router = Router()
+router = APIGatewayHttpRouter()
 
 
 @router.post("/jobs/<job_id>/interviews", responses=error_responses(403, 404, 409, 422), tags=["interviews"])
@@ -42,11 +42,15 @@ def book_interview(
     org = organisation_of(router.current_event)
     result = booking.book_interview(org, job_id, request, idempotency_key)
     interview = result.interview
-    logger.info("interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed})
+    logger.info(
+        "interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed}
+    )
     return created(BookingOut.model_validate(interview.attribute_values))
 
 
-@router.get("/jobs/<job_id>/interviews/<interview_id>", responses=error_responses(403, 404), tags=["interviews"])
+@router.get(
+    "/jobs/<job_id>/interviews/<interview_id>", responses=error_responses(403, 404), tags=["interviews"]
+)
 def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
     return describe_interview(organisation_of(router.current_event), job_id, interview_id)
 

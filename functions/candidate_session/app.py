@@ -1,7 +1,33 @@
-"""Placeholder handler until the function is written."""
+"""HTTP, no JWT: the interview app reads a session with the key from the candidate's link."""
 
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from interview_scheduling.http_api import create_resolver, error_responses, serve
+from interview_scheduling.schemas import SESSION_KEY_PATTERN, SessionView
+from interview_scheduling.session_access import open_session
+
+logger = Logger()
+router = APIGatewayHttpRouter()
 
 
-def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    return {"statusCode": 501}
+@router.get(
+    "/sessions/<session_key>",
+    responses=error_responses(403, 404),
+    tags=["sessions"],
+)
+def get_session(session_key: Annotated[str, Path(pattern=SESSION_KEY_PATTERN)]) -> SessionView:
+    return open_session(session_key)
+
+
+app = create_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -5,13 +5,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import catalog
 from interview_scheduling.http_api import (
     IdPath,
-    Router,
     create_resolver,
     created,
     error_responses,
@@ -31,7 +31,7 @@ from interview_scheduling.schemas import (
 )
 
 logger = Logger()
-router = Router()
+router = APIGatewayHttpRouter()
 
 
 @router.post("/jobs", responses=error_responses(403), tags=["catalog"])

@@ -15,7 +15,9 @@ def job(api):
 
 def book(api, job_id, candidate_id, slot_id, headers=None, **extra):
     return api.post(
-        f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": slot_id, **extra}, headers=headers
+        f"/jobs/{job_id}/interviews",
+        {"candidate_id": candidate_id, "slot_id": slot_id, **extra},
+        headers=headers,
     )
 
 
@@ -57,7 +59,9 @@ def test_a_candidate_has_one_active_interview_per_job(api, job):
     assert response.body["reason"] == "already_booked"
 
 
-@pytest.mark.parametrize(("unknown", "reason"), [("candidate", "candidate_not_found"), ("slot", "slot_not_found")])
+@pytest.mark.parametrize(
+    ("unknown", "reason"), [("candidate", "candidate_not_found"), ("slot", "slot_not_found")]
+)
 def test_unknown_candidates_and_slots_are_not_found(api, job, unknown, reason):
     candidate_id = "nobody" if unknown == "candidate" else create_candidate(api, job)
     slot_id = "nowhen" if unknown == "slot" else create_slot(api, job)

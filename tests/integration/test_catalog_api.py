@@ -41,7 +41,9 @@ def test_a_body_that_is_not_json_is_refused(api):
 
 
 def test_oversized_bodies_are_refused_before_validation(api):
-    response = api.post("/jobs", {"job_title": "Dev", "company_name": "Acme", "job_description": "x" * 300_000})
+    response = api.post(
+        "/jobs", {"job_title": "Dev", "company_name": "Acme", "job_description": "x" * 300_000}
+    )
 
     assert response.status == 413
     assert response.body["reason"] == "body_too_large"
@@ -211,7 +213,10 @@ def test_available_slots_are_listed_page_by_page(api):
     created = {create_slot(api, job_id, starts_in=timedelta(days=1, minutes=i)) for i in range(5)}
     full_slot = create_slot(api, job_id)
     candidate_id = create_candidate(api, job_id)
-    assert api.post(f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": full_slot}).status == 201
+    assert (
+        api.post(f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": full_slot}).status
+        == 201
+    )
 
     seen: list[str] = []
     token = None

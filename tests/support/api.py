@@ -35,7 +35,9 @@ class LambdaContextStub:
 class ApiClient:
     """Calls the function the template routes a request to, with the JWT claims API Gateway passes on."""
 
-    def __init__(self, template: StackTemplate, org: str = "org-a", scopes: tuple[str, ...] = ALL_SCOPES) -> None:
+    def __init__(
+        self, template: StackTemplate, org: str = "org-a", scopes: tuple[str, ...] = ALL_SCOPES
+    ) -> None:
         self._routes = template.http_routes()
         self._template = template
         self.org = org
@@ -49,16 +51,21 @@ class ApiClient:
         method: str,
         path: str,
         body: Any = None,
+        *,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
         raw_body: str | None = None,
     ) -> ApiResponse:
         route, path_parameters = self._match(method, path)
-        event = self.event(route, path, path_parameters, body, headers or {}, query, raw_body)
+        event = self.event(
+            route, path, path_parameters, body=body, headers=headers or {}, query=query, raw_body=raw_body
+        )
         module_name = self._template.functions[route.function_id].handler.rsplit(".", 1)[0]
         result = import_module(module_name).handler(event, LambdaContextStub())
         text = result.get("body") or ""
-        return ApiResponse(result["statusCode"], result.get("headers", {}), json.loads(text) if text else None)
+        return ApiResponse(
+            result["statusCode"], result.get("headers", {}), json.loads(text) if text else None
+        )
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.request("GET", path, **kwargs)
@@ -79,6 +86,7 @@ class ApiClient:
         route: HttpRoute,
         path: str,
         path_parameters: dict[str, str],
+        *,
         body: Any,
         headers: dict[str, str],
         query: dict[str, str] | None,
@@ -89,8 +97,13 @@ class ApiClient:
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": "api.test",
-            "http": {"method": route.method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": "tests"},
+            "http": {
+                "method": route.method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "tests",
+            },
             "requestId": uuid.uuid4().hex,
             "routeKey": f"{route.method} {route.path}",
             "stage": "$default",

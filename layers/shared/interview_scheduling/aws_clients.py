@@ -38,7 +38,9 @@ def lambda_() -> "LambdaClient":
 @lru_cache(maxsize=1)
 def sesv2() -> "SESV2Client":
     # Throttling is retried by the invoke itself (Lambda's async retries), not held here.
-    return boto3.client("sesv2", config=_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 1})))
+    return boto3.client(
+        "sesv2", config=_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 1}))
+    )
 
 
 def reset_clients() -> None:

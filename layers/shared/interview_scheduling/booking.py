@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD
@@ -43,17 +43,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _failed(reason: CancellationReason | None) -> bool:
+def _failed(reason: CancellationReason | None) -> TypeGuard[CancellationReason]:
     return reason is not None and reason.code == CONDITION_FAILED
 
 
 def _bookable(org: str, now: datetime) -> Condition:
-    return (
+    condition: Condition = (
         (InterviewSlot.org_id == org)
         & (InterviewSlot.status == SlotStatus.OPEN.value)
         & (InterviewSlot.booked_count < InterviewSlot.capacity)
         & (InterviewSlot.starts_at > now)
     )
+    return condition
 
 
 @contextmanager
@@ -70,7 +71,9 @@ def _run(build: Callable[[TransactWrite], None]) -> None:
                 build(transaction)
             return
         except TransactWriteError as error:
-            conflicting = any(r is not None and r.code == TRANSACTION_CONFLICT for r in error.cancellation_reasons)
+            conflicting = any(
+                r is not None and r.code == TRANSACTION_CONFLICT for r in error.cancellation_reasons
+            )
             if not conflicting or attempt == TRANSACTION_ATTEMPTS:
                 raise
 
@@ -127,32 +130,31 @@ def _replay_or_refuse(error: TransactWriteError, org: str, fingerprint: str, now
 
     if _failed(interview_reason):
         # The Idempotency-Key was used before: same request → same interview.
-        earlier = Interview.from_raw_data(interview_reason.raw_item or {})  # type: ignore[union-attr]
+        earlier = Interview.from_raw_data(interview_reason.raw_item or {})
         if earlier.org_id == org and earlier.request_fingerprint == fingerprint:
             return Booking(earlier, replayed=True)
         raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for a different booking")
 
-    candidate_item = candidate_reason.raw_item if _failed(candidate_reason) else None  # type: ignore[union-attr]
+    candidate_item = candidate_reason.raw_item if _failed(candidate_reason) else None
     if _failed(candidate_reason) and not _owned_by(candidate_item, org):
         raise NotFound("candidate_not_found", "no candidate with that id for this job")
-    if _failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):  # type: ignore[union-attr]
+    if _failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):
         raise NotFound("slot_not_found", "no slot with that id for this job")
 
     if candidate_item is not None:
-        active = Candidate.from_raw_data(candidate_item).active_interview_id
-        earlier = _interview_or_none(active)
+        active = _interview_or_none(Candidate.from_raw_data(candidate_item).active_interview_id)
         window = timedelta(seconds=api_settings().booking_replay_window_seconds)
-        if earlier and earlier.request_fingerprint == fingerprint and now - earlier.created_at <= window:
-            return Booking(earlier, replayed=True)
+        if active and active.request_fingerprint == fingerprint and now - active.created_at <= window:
+            return Booking(active, replayed=True)
         raise Conflict("already_booked", "the candidate already has an active interview for this job")
 
     if _failed(slot_reason):
-        raise _slot_refusal(InterviewSlot.from_raw_data(slot_reason.raw_item), now)  # type: ignore[union-attr,arg-type]
+        raise _slot_refusal(InterviewSlot.from_raw_data(slot_reason.raw_item), now)  # type: ignore[arg-type]
     raise error
 
 
 def _owned_by(raw_item: dict[str, Any] | None, org: str) -> bool:
-    return bool(raw_item) and raw_item.get("org_id") == {"S": org}  # type: ignore[union-attr]
+    return raw_item is not None and raw_item.get("org_id") == {"S": org}
 
 
 def _interview_or_none(interview_id: str | None) -> Interview | None:
@@ -253,7 +255,7 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
     except TransactWriteError as error:
         new_slot_reason = error.cancellation_reasons[2]
         if _failed(new_slot_reason):
-            raw_slot = new_slot_reason.raw_item  # type: ignore[union-attr]
+            raw_slot = new_slot_reason.raw_item
             if not _owned_by(raw_slot, org):
                 raise NotFound("slot_not_found", "no slot with that id for this job") from error
             raise _slot_refusal(InterviewSlot.from_raw_data(raw_slot), now) from error  # type: ignore[arg-type]
@@ -265,4 +267,6 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
 def _refuse_if_changed_meanwhile(error: TransactWriteError) -> None:
     """A condition on the interview, the old slot or the guard failed: a concurrent change won."""
     if any(_failed(reason) for reason in error.cancellation_reasons):
-        raise Conflict("interview_changed", "the interview changed meanwhile; read it and try again") from error
+        raise Conflict(
+            "interview_changed", "the interview changed meanwhile; read it and try again"
+        ) from error

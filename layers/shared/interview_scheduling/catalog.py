@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -43,9 +44,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _owned(model: type[M], org: str, *key: str, what: str) -> M:
+def _owned(model: type[M], org: str, hash_key: str, range_key: str | None = None, *, what: str) -> M:
     try:
-        item = model.get(*key, consistent_read=True)
+        item: M | None = model.get(hash_key, range_key, consistent_read=True)
     except DoesNotExist:
         item = None
     if item is None or item.org_id != org:  # type: ignore[attr-defined]
@@ -53,12 +54,12 @@ def _owned(model: type[M], org: str, *key: str, what: str) -> M:
     return item
 
 
-def _save_under_job(org: str, job_id: str, item: Model) -> None:
+def _save_under_job(org: str, job_id: str, item: Model, is_new: Condition) -> None:
     """Saves a new item only if the job exists and is the caller's: one transaction."""
     try:
         with TransactWrite(connection=Connection()) as transaction:
             transaction.condition_check(Job, job_id, condition=Job.org_id == org)
-            transaction.save(item, condition=item._hash_key_attribute().does_not_exist())
+            transaction.save(item, condition=is_new)
     except TransactWriteError as error:
         job_reason = error.cancellation_reasons[0]
         if job_reason is not None and job_reason.code == "ConditionalCheckFailed":
@@ -91,7 +92,7 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
         created_at=_now(),
         **fields,
     )
-    _save_under_job(org, job_id, candidate)
+    _save_under_job(org, job_id, candidate, Candidate.candidate_id.does_not_exist())
     return candidate_out(candidate)
 
 
@@ -179,7 +180,7 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
         status=SlotStatus.OPEN.value,
         created_at=_now(),
     )
-    _save_under_job(org, job_id, slot)
+    _save_under_job(org, job_id, slot, InterviewSlot.slot_id.does_not_exist())
     return slot_out(slot)
 
 
@@ -200,7 +201,9 @@ def list_slots(org: str, job_id: str, available_only: bool, limit: int, next_tok
     )
     items = [slot_out(slot) for slot in results]
     last_key = results.last_evaluated_key
-    return SlotPage(items=items, next_token=_encode_token(last_key) if last_key and len(items) == limit else None)
+    return SlotPage(
+        items=items, next_token=_encode_token(last_key) if last_key and len(items) == limit else None
+    )
 
 
 def slot_out(slot: InterviewSlot) -> SlotOut:

@@ -5,9 +5,9 @@ from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter as Router
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -42,7 +42,7 @@ _DESCRIPTIONS = {
 }
 
 
-def create_resolver(*routers: Router) -> APIGatewayHttpResolver:
+def create_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
@@ -82,8 +82,6 @@ def organisation_of(event: APIGatewayProxyEventV2) -> str:
     if not isinstance(organisation, str) or not organisation:
         raise Forbidden("no_organisation", "the token names no organisation")
     return organisation
-
-
 
 
 # Path parameters: server-made ids only; anything else cannot name an item.

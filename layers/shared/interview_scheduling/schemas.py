@@ -20,6 +20,7 @@ from interview_scheduling.enums import CodingLanguage, EmailStatus, InterviewSta
 from interview_scheduling.slot_time import InvalidLocalTime, zone
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+SESSION_KEY_PATTERN = r"^[A-Za-z0-9_-]{20,128}$"
 
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -98,7 +99,9 @@ class PresignedPost(BaseModel):
 
 
 class ResumeUploadOut(BaseModel):
-    upload: PresignedPost = Field(description="POST these fields, then the PDF as `file`, as multipart form data.")
+    upload: PresignedPost = Field(
+        description="POST these fields, then the PDF as `file`, as multipart form data."
+    )
     resume_key: str
     max_bytes: int
     expires_in: int
@@ -202,7 +205,9 @@ class InterviewOut(BaseModel):
     revision: int
     created_at: datetime
     updated_at: datetime
-    session: SessionSummary | None = Field(description="Present once the session exists; never holds the key.")
+    session: SessionSummary | None = Field(
+        description="Present once the session exists; never holds the key."
+    )
     emails: list[EmailOut]
 
 

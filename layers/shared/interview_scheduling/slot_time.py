@@ -37,7 +37,9 @@ def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
     instant = local.astimezone(UTC)
     # A time in a DST gap does not survive the round trip back to local time.
     if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise InvalidLocalTime(f"{day} {wall_time:%H:%M} does not exist in {zone_name} (a DST change skips it)")
+        raise InvalidLocalTime(
+            f"{day} {wall_time:%H:%M} does not exist in {zone_name} (a DST change skips it)"
+        )
     return instant
 
 

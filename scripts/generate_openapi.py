@@ -1,0 +1,45 @@
+"""Writes openapi.json: the whole HTTP API, generated from the routes and their models.
+
+`python scripts/generate_openapi.py` rewrites it; tests fail while the committed copy is stale.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from book_interview.app import router as booking_routes
+from candidate_session.app import router as session_routes
+from catalog.app import router as catalog_routes
+from interview_scheduling.http_api import create_resolver
+from local_runtime.template import StackTemplate
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+def openapi_document() -> str:
+    api = create_resolver(catalog_routes, booking_routes, session_routes)
+    schema = api.get_openapi_json_schema(
+        title="Interview scheduling",
+        version="1.0.0",
+        description="Book candidates into interview slots; each booking becomes an AI-interview session "
+        "and an emailed invitation.",
+        security_schemes={"recruiterJwt": HTTPBearer(bearerFormat="JWT")},
+    )
+    document = json.loads(schema)
+    _declare_route_security(document, StackTemplate())
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _declare_route_security(document: dict[str, Any], template: StackTemplate) -> None:
+    """Who may call each operation, as the template's authorizer decides it."""
+    for route in template.http_routes():
+        operation = document["paths"][route.path][route.method.lower()]
+        operation["security"] = [{"recruiterJwt": list(route.scopes)}] if route.authorizer else []
+
+
+if __name__ == "__main__":
+    OPENAPI_PATH.write_text(openapi_document())
+    sys.stdout.write(f"wrote {OPENAPI_PATH}\n")
