@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from local_runtime.template import LOCAL_REGION, StackTemplate, bucket_name
 
@@ -12,25 +13,45 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CORSConfigurationTypeDef, ServerSideEncryptionConfigurationTypeDef
 
 
+# Error codes that mean "already there" when the endpoint outlives one local run.
+_ALREADY_EXISTS = {"ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
+
+
 def create_resources(
-    template: StackTemplate, session: boto3.Session | None = None
+    template: StackTemplate,
+    session: boto3.Session | None = None,
+    *,
+    endpoint_url: str | None = None,
+    exist_ok: bool = False,
 ) -> dict[str, dict[str, str]]:
-    """Creates every data resource; returns attributes known only now (stream ARNs) by logical id."""
+    """Creates every data resource; returns attributes known only now (stream ARNs) by logical id.
+
+    With `exist_ok`, resources left by an earlier run against the same endpoint are reused.
+    """
     session = session or boto3.Session(region_name=LOCAL_REGION)
-    dynamodb = session.client("dynamodb")
-    s3 = session.client("s3")
-    sqs = session.client("sqs")
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    sqs = session.client("sqs", endpoint_url=endpoint_url)
     attributes: dict[str, dict[str, str]] = {}
 
     for table_id, definition in template.table_definitions().items():
-        description = dynamodb.create_table(**definition)["TableDescription"]
+        try:
+            description = dynamodb.create_table(**definition)["TableDescription"]
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
+            description = dynamodb.describe_table(TableName=table_id)["Table"]
         attributes[table_id] = {"Ref": table_id, "Arn": description["TableArn"]}
         if "LatestStreamArn" in description:
             attributes[table_id]["StreamArn"] = description["LatestStreamArn"]
 
     for bucket_id, properties in template.buckets().items():
         name = bucket_name(bucket_id)
-        s3.create_bucket(Bucket=name)
+        try:
+            s3.create_bucket(Bucket=name)
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
         if "PublicAccessBlockConfiguration" in properties:
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"]
@@ -49,6 +70,23 @@ def create_resources(
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         attributes[queue_id] = {"Ref": url, "Arn": arn}
     return attributes
+
+
+def verify_sender_identity(
+    address: str, session: boto3.Session | None = None, *, endpoint_url: str | None = None
+) -> None:
+    """Registers `address` as an SES identity, so the endpoint accepts mail sent from it."""
+    session = session or boto3.Session(region_name=LOCAL_REGION)
+    sesv2 = session.client("sesv2", endpoint_url=endpoint_url)
+    try:
+        sesv2.create_email_identity(EmailIdentity=address)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "AlreadyExistsException":
+            raise
+
+
+def _already_exists(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in _ALREADY_EXISTS
 
 
 def _encryption(bucket_encryption: dict[str, Any]) -> ServerSideEncryptionConfigurationTypeDef:

@@ -60,6 +60,8 @@ class FunctionSpec:
     timeout_seconds: int
     environment: Mapping[str, Any]  # unresolved: may hold Ref / GetAtt
     async_config: AsyncInvokeConfig = field(default_factory=AsyncInvokeConfig)
+    memory_mb: int = 128
+    layer_dirs: tuple[Path, ...] = ()  # each layer's content folder, in the template's order
 
 
 class StackTemplate:
@@ -128,8 +130,21 @@ class StackTemplate:
                 timeout_seconds=int(props.get("Timeout", globals_.get("Timeout", 3))),
                 environment=environment,
                 async_config=_async_config(props.get("EventInvokeConfig")),
+                memory_mb=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+                # SAM appends a function's own layers to the global ones.
+                layer_dirs=self._layer_dirs([*globals_.get("Layers", []), *props.get("Layers", [])]),
             )
         return specs
+
+    def _layer_dirs(self, layers: list[Any]) -> tuple[Path, ...]:
+        """Content folders of the template's own layers; layers given by ARN are not local."""
+        dirs = []
+        for layer in layers:
+            layer_id = _referenced_id(layer)
+            resource = self.resources.get(layer_id or "")
+            if resource and resource["Type"] == "AWS::Serverless::LayerVersion":
+                dirs.append((self.path.parent / resource["Properties"]["ContentUri"]).resolve())
+        return tuple(dirs)
 
     def _events(self, event_type: str) -> list[tuple[str, dict[str, Any]]]:
         found = []
@@ -170,6 +185,15 @@ class StackTemplate:
                 if "JwtConfiguration" in authorizer:
                     return authorizer["JwtConfiguration"]  # type: ignore[no-any-return]
         raise LookupError("the template's HTTP API has no JWT authorizer")
+
+    def http_jwt_authorizers(self) -> dict[str, dict[str, Any]]:
+        """Every JWT authorizer of the HTTP APIs by name, its JwtConfiguration still as expressions."""
+        found = {}
+        for api in self.of_type("AWS::Serverless::HttpApi").values():
+            for name, authorizer in api["Properties"].get("Auth", {}).get("Authorizers", {}).items():
+                if "JwtConfiguration" in authorizer:
+                    found[name] = authorizer["JwtConfiguration"]
+        return found
 
     def stream_sources(self) -> list[StreamSource]:
         sources = []

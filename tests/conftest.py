@@ -11,9 +11,10 @@ from moto import mock_aws
 
 from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
-from local_runtime.resources import create_resources
+from local_runtime.resources import create_resources, verify_sender_identity
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import ApiClient
+from tests.support.pipeline import Pipeline
 
 TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",
@@ -75,3 +76,12 @@ def api(aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
         aws.use_function_environment(monkeypatch, route)
     reset_clients()
     return ApiClient(aws.template)
+
+
+@pytest.fixture
+def pipeline(api: ApiClient, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """The stream and email functions, with their template environment, behind the recruiter API."""
+    for function_id in ("CreateSessionFunction", "SendEmailFunction"):
+        aws.use_function_environment(monkeypatch, function_id)
+    verify_sender_identity(TEST_PARAMETERS["SenderEmail"], aws.session)
+    return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"))

@@ -341,4 +341,5 @@ def test_outcome_values_are_stable() -> None:
         "timed_out",
         "too_much_memory",
         "malformed",
+        "missing",
     ]

@@ -42,3 +42,13 @@ class EmailStatus(StrEnum):
     SENDING = "SENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+    # Not sent: a later change made it moot (an invitation still queued when the interview was cancelled).
+    SUPERSEDED = "SUPERSEDED"
+
+
+class MessageKind(StrEnum):
+    """The emails a candidate can receive about an interview."""
+
+    INVITATION = "invitation"
+    RESCHEDULE = "reschedule"
+    CANCELLATION = "cancellation"

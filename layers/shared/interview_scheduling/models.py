@@ -140,7 +140,8 @@ class InterviewSession(Model):
         table_name: Any = _TableName("sessions_table")
 
     interview_id = UnicodeAttribute(hash_key=True)
-    key_hash = UnicodeAttribute()
+    # Removed on cancellation, so a revoked key finds nothing in the index.
+    key_hash = UnicodeAttribute(null=True)
     by_key_hash = SessionsByKeyHash()
     org_id = UnicodeAttribute()
     job_id = UnicodeAttribute()

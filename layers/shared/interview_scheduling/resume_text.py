@@ -78,6 +78,8 @@ class ExtractionOutcome(StrEnum):
     TIMED_OUT = "timed_out"
     TOO_MUCH_MEMORY = "too_much_memory"
     MALFORMED = "malformed"
+    # Set by the caller: the resume was never uploaded, or its object is gone.
+    MISSING = "missing"
 
 
 @dataclass(frozen=True)
