@@ -59,11 +59,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_settings()
 
 
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    """One session for all tests: each new one would load the service models again."""
+    return boto3.Session(region_name=LOCAL_REGION)
+
+
 @pytest.fixture
-def aws(stack_template: StackTemplate) -> Iterator[LocalStack]:
+def aws(stack_template: StackTemplate, boto_session: boto3.Session) -> Iterator[LocalStack]:
     with mock_aws():
         reset_clients()
-        session = boto3.Session(region_name=LOCAL_REGION)
+        session = boto_session
         attributes = create_resources(stack_template, session)
         resolver = Resolver(stack_template, TEST_PARAMETERS, attributes)
         yield LocalStack(stack_template, resolver, session)

@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from create_session.batch_context import BatchContext
 from create_session.resumes import resume_text
+from interview_scheduling import aws_clients
 from interview_scheduling.enums import CodingLanguage, EmailStatus, MessageKind, SessionStatus
 from interview_scheduling.ids import key_hash, new_session_key
 from interview_scheduling.models import Candidate, Interview, InterviewSession, InterviewSlot, Job
@@ -62,7 +62,7 @@ def create_session(interview: Interview, context: BatchContext) -> EmailRequest:
     session = _new_session(interview, context, session_key, now)
     session.emails = {request.message_key: _pending(now)}
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=aws_clients.transactions()) as transaction:
             transaction.save(session, condition=InterviewSession.interview_id.does_not_exist())
             transaction.update(
                 interview,
@@ -159,7 +159,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> EmailRequ
     session_key = new_session_key()
     now = _now()
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=aws_clients.transactions()) as transaction:
             transaction.update(
                 session,
                 actions=[

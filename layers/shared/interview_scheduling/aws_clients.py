@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from pynamodb.connection import Connection
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -43,6 +44,12 @@ def sesv2() -> "SESV2Client":
     )
 
 
+@lru_cache(maxsize=1)
+def transactions() -> Connection:
+    """The connection pynamodb transactions go through; a new one per call would cost a new client."""
+    return Connection()
+
+
 def reset_clients() -> None:
-    for factory in (dynamodb, s3, lambda_, sesv2):
+    for factory in (dynamodb, s3, lambda_, sesv2, transactions):
         factory.cache_clear()

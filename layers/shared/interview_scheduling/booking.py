@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
-from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from interview_scheduling import aws_clients
 from interview_scheduling.enums import InterviewStatus, SlotStatus
 from interview_scheduling.errors import Conflict, DomainError, NotFound, RuleViolation
 from interview_scheduling.ids import derived_id, new_id
@@ -59,7 +59,7 @@ def _bookable(org: str, now: datetime) -> Condition:
 
 @contextmanager
 def _transaction() -> Iterator[TransactWrite]:
-    with TransactWrite(connection=Connection()) as transaction:
+    with TransactWrite(connection=aws_clients.transactions()) as transaction:
         yield transaction
 
 

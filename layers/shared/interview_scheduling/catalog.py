@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
@@ -57,7 +56,7 @@ def _owned(model: type[M], org: str, hash_key: str, range_key: str | None = None
 def _save_under_job(org: str, job_id: str, item: Model, is_new: Condition) -> None:
     """Saves a new item only if the job exists and is the caller's: one transaction."""
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=aws_clients.transactions()) as transaction:
             transaction.condition_check(Job, job_id, condition=Job.org_id == org)
             transaction.save(item, condition=is_new)
     except TransactWriteError as error:
