@@ -6,7 +6,7 @@ export SAM_CLI_TELEMETRY := 0
 # Lambda puts the layer and the function folder on the import path; so do local commands.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)/functions:$(CURDIR)
 
-.PHONY: setup test lint validate build check run clean
+.PHONY: setup test lint validate build check run bench clean
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ build: setup
 
 run: setup
 	$(PY) -m local_runtime
+
+# Figures, not checks: prints `name: value` lines (see docs/PERFORMANCE.md).
+bench: setup
+	$(PY) -W ignore bench/aws_requests.py
+	$(PY) bench/resume_extraction.py
 
 check: lint validate test build
 
