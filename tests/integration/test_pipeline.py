@@ -1,9 +1,12 @@
 """Booking → session → email, through real stream records, real PDFs and real MIME, against moto."""
 
+import io
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError
 
@@ -337,3 +340,24 @@ def test_a_permanent_ses_refusal_is_recorded_for_the_recruiter(api, pipeline, bo
     assert failed["status"] == "FAILED"
     assert "MessageRejected" in failed["failure_reason"]
     assert sent_emails() == []
+
+
+def test_logs_carry_ids_but_no_personal_data_or_keys(api, pipeline, booked):
+    job_id, _, _, interview_id = booked
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(LambdaPowertoolsFormatter())
+    service_logger = logging.getLogger("interview-scheduling")
+    service_logger.addHandler(handler)
+    try:
+        pipeline.run()
+        api.post(f"/jobs/{job_id}/interviews/{interview_id}/cancel")
+        pipeline.run()
+    finally:
+        service_logger.removeHandler(handler)
+
+    logs = written.getvalue()
+    key = session_key_of(sent_emails()[0])
+    assert interview_id in logs
+    for secret in ("Ada Lovelace", "ada@example.com", "Kafka pipelines", key):
+        assert secret not in logs
