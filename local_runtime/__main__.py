@@ -1,0 +1,149 @@
+"""`python -m local_runtime` (`make run`): the whole system on this machine until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from local_runtime.config import RuntimeConfig
+from local_runtime.console import configure_console
+from local_runtime.demo import DemoError, create_demo_data
+from local_runtime.runtime import LocalRuntime, RuntimeInfo
+from local_runtime.template import TEMPLATE_PATH
+from local_runtime.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
+
+log = logging.getLogger("local_runtime.runtime")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
+    defaults = RuntimeConfig()
+    parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
+    parser.add_argument(
+        "--port", type=int, default=defaults.api_port, help="HTTP API port (0: any free port)"
+    )
+    parser.add_argument("--aws-port", type=int, default=defaults.aws_port, help="embedded AWS port (0: any)")
+    parser.add_argument(
+        "--lambda-port", type=int, default=defaults.invoke_port, help="Invoke API port (0: any)"
+    )
+    parser.add_argument("--host", default=defaults.host, help="loopback address to serve on")
+    parser.add_argument(
+        "--outbox", type=Path, default=defaults.outbox_dir, help="folder for sent mail (.eml)"
+    )
+    parser.add_argument("--state-dir", type=Path, default=defaults.state_dir, help="folder for the JWT key")
+    parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to run")
+    parser.add_argument(
+        "--workers", type=int, default=defaults.http_workers, help="workers per HTTP function"
+    )
+    parser.add_argument("--prewarm", action="store_true", help="start every worker now, not on demand")
+    parser.add_argument("--no-demo", action="store_true", help="do not create demo data")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="template parameter value"
+    )
+    parser.add_argument("--ready-file", type=Path, help="write where everything is, as JSON, once ready")
+    args = parser.parse_args(argv)
+    parameters = {}
+    for item in args.param:
+        name, separator, value = item.partition("=")
+        if not separator:
+            parser.error(f"--param needs NAME=VALUE, not {item!r}")
+        parameters[name] = value
+    return RuntimeConfig(
+        template_path=args.template.resolve(),
+        host=args.host,
+        api_port=args.port,
+        invoke_port=args.lambda_port,
+        aws_port=args.aws_port,
+        outbox_dir=args.outbox.resolve(),
+        state_dir=args.state_dir.resolve(),
+        http_workers=args.workers,
+        prewarm=args.prewarm,
+        demo=not args.no_demo,
+        parameters=parameters,
+        ready_file=args.ready_file.resolve() if args.ready_file else None,
+    )
+
+
+def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
+    pools = ", ".join(f"{name} x{f.pool.size}" for name, f in runtime.functions.items())
+    streams = "; ".join(
+        f"{p.label} ({p.source.starting_position}, batch {p.source.batch_size}, "
+        f"window {p.source.batching_window_seconds:g} s)"
+        for p in runtime.pollers
+    )
+    aws = f"{info.aws_endpoint}  ({'embedded moto' if info.embedded_aws else 'from AWS_ENDPOINT_URL'})"
+    hours = DEV_TOKEN_LIFETIME.total_seconds() / 3600
+    lines = [
+        "",
+        f"  Interview scheduling, local runtime ({runtime.config.template_path.name})",
+        "",
+        f"  API        {info.api_url}",
+        f"  AWS        {aws}",
+        f"  Lambda     {info.invoke_url}  (Invoke API)",
+        f"  Outbox     {info.outbox_dir}",
+        f"  Functions  {pools}",
+        f"  Streams    {streams or 'none'}",
+        "",
+        f"  Dev token (org {DEMO_ORG_ID}, scopes {' '.join(RECRUITER_SCOPES)}, valid {hours:g} h):",
+        f"  export TOKEN={info.dev_token}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_demo(info: RuntimeInfo) -> None:
+    try:
+        demo = create_demo_data(info.api_url, info.dev_token)
+    except DemoError as error:
+        log.warning("demo data not created: %s", error)
+        return
+    except OSError as error:
+        log.warning("demo data not created: %s", error)
+        return
+    command = demo.book_command.replace("\n", "\n  ")
+    print(
+        f"\n  Demo: job {demo.job_id}, candidate {demo.candidate_id} (resume uploaded), "
+        f"{len(demo.slot_ids)} slots.\n  Book an interview:\n\n    {command}\n",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    configure_console()
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            os._exit(130)  # a second Ctrl-C: leave at once
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    runtime = LocalRuntime(config)
+    try:
+        info = runtime.start()
+    except OSError as error:
+        log.error("could not start: %s", error)
+        return 1
+    print(banner(runtime, info), flush=True)
+    log.info("ready in %.1f s; Ctrl-C to stop", info.startup_seconds)
+    if config.demo:
+        threading.Thread(target=run_demo, args=(info,), name="demo", daemon=True).start()
+    while not stopping.wait(0.5):
+        pass
+    log.info("stopping")
+    runtime.stop()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

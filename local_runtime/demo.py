@@ -1,0 +1,153 @@
+"""Demo data, created through the HTTP API itself as a recruiter would: a job, a candidate with a
+PDF resume uploaded through the presigned POST the API hands out, and slots in the near future.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from local_runtime.http_client import ApiClient, ApiResponse, upload_presigned_post
+from local_runtime.pdf import DEMO_RESUME, text_pdf
+
+DEMO_TIMEZONE: Final = "Asia/Kolkata"
+SLOT_MINUTES: Final = 45
+
+
+class DemoError(RuntimeError):
+    def __init__(self, step: str, response: ApiResponse) -> None:
+        super().__init__(f"{step}: HTTP {response.status} {response.text()[:300]}")
+        self.step = step
+        self.response = response
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    interview_date: str
+    start_time: str
+    end_time: str
+    timezone: str
+    ai_interview_type: str
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "interview_date": self.interview_date,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "timezone": self.timezone,
+            "ai_interview_type": self.ai_interview_type,
+            "capacity": 1,
+        }
+
+
+@dataclass(frozen=True)
+class DemoData:
+    job_id: str
+    candidate_id: str
+    slot_ids: tuple[str, ...]
+    resume_key: str
+    book_command: str
+
+
+def slot_at(start: datetime, interview_type: str) -> SlotRequest:
+    end = start + timedelta(minutes=SLOT_MINUTES)
+    return SlotRequest(
+        interview_date=start.date().isoformat(),
+        start_time=start.strftime("%H:%M"),
+        end_time=end.strftime("%H:%M"),
+        timezone=str(start.tzinfo),
+        ai_interview_type=interview_type,
+    )
+
+
+def demo_slots(now: datetime | None = None, zone: str = DEMO_TIMEZONE) -> list[SlotRequest]:
+    """One slot starting within the next half hour, two more tomorrow, all within one local day."""
+    tz = ZoneInfo(zone)
+    local_now = (now or datetime.now(UTC)).astimezone(tz)
+    soon = local_now + timedelta(minutes=15)
+    start = soon.replace(minute=soon.minute - soon.minute % 15, second=0, microsecond=0) + timedelta(
+        minutes=15
+    )
+    tomorrow = local_now.date() + timedelta(days=1)
+    if (start + timedelta(minutes=SLOT_MINUTES)).date() != start.date():
+        start = datetime.combine(tomorrow, time(9, 0), tz)
+    return [
+        slot_at(start, "technical"),
+        slot_at(datetime.combine(tomorrow, time(11, 0), tz), "coding"),
+        slot_at(datetime.combine(tomorrow, time(15, 0), tz), "technical"),
+    ]
+
+
+def _expect(step: str, response: ApiResponse, *statuses: int) -> Any:
+    if response.status not in statuses:
+        raise DemoError(step, response)
+    return response.json() if response.body else None
+
+
+def create_demo_data(api_url: str, token: str) -> DemoData:
+    api = ApiClient(api_url, token)
+    job = _expect(
+        "create job",
+        api.post(
+            "/jobs",
+            {
+                "job_title": "Backend Engineer (Python)",
+                "company_name": "Example Labs",
+                "job_description": "Build and run the event-driven services behind our payments platform.",
+                "domain": "Payments",
+                "coding_language": "PYTHON",
+            },
+        ),
+        201,
+    )
+    job_id = job["job_id"]
+    candidate = _expect(
+        "create candidate",
+        api.post(
+            f"/jobs/{job_id}/candidates",
+            {
+                "full_name": DEMO_RESUME[0],
+                "email": "priya.raman@example.com",
+                "phone": "+91 98765 43210",
+                "work_experience": "8 years",
+                "domain": "Payments",
+            },
+        ),
+        201,
+    )
+    candidate_id = candidate["candidate_id"]
+    upload = _expect(
+        "request resume upload", api.post(f"/jobs/{job_id}/candidates/{candidate_id}/resume", {}), 201
+    )
+    _expect(
+        "upload resume",
+        upload_presigned_post(upload["upload"]["url"], upload["upload"]["fields"], text_pdf()),
+        200,
+        201,
+        204,
+    )
+    slot_ids = tuple(
+        _expect("create slot", api.post(f"/jobs/{job_id}/slots", slot.document()), 201)["slot_id"]
+        for slot in demo_slots()
+    )
+    return DemoData(
+        job_id=job_id,
+        candidate_id=candidate_id,
+        slot_ids=slot_ids,
+        resume_key=upload["resume_key"],
+        book_command=book_curl(api_url, job_id, candidate_id, slot_ids[0]),
+    )
+
+
+def book_curl(api_url: str, job_id: str, candidate_id: str, slot_id: str) -> str:
+    """A copy-and-paste command that books the candidate into the slot (expects $TOKEN)."""
+    body = json.dumps({"candidate_id": candidate_id, "slot_id": slot_id})
+    return (
+        f"curl -sS -X POST {shlex.quote(f'{api_url}/jobs/{job_id}/interviews')} \\\n"
+        '    -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+        f"    -d {shlex.quote(body)}"
+    )

@@ -1,0 +1,110 @@
+"""The embedded AWS: moto's server on loopback, answering one request at a time.
+
+moto's server is not thread-safe: two concurrent conditional writes to DynamoDB have both
+been seen to succeed. Serialising every request makes each API call atomic, as it is in AWS,
+which the booking's conditional transaction depends on.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from moto.dynamodbstreams.models import dynamodbstreams_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+from local_runtime.s3_post_policy import PostPolicyCheck
+from local_runtime.servers import BackgroundServer, read_body
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("local_runtime.aws")
+
+# moto keeps every shard iterator it hands out; AWS expires them after 15 minutes.
+MAX_SHARD_ITERATORS = 1000
+
+AfterRequest = Callable[[], None]
+
+
+class SerialisedApp:
+    """Runs a WSGI app one request at a time, then the after-request hooks, under one lock."""
+
+    def __init__(self, app: WSGIApplication, after_request: Iterable[AfterRequest] = ()) -> None:
+        self._app = app
+        self._after_request = list(after_request)
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        # Read the body before taking the lock, so a slow client holds up nobody else.
+        body = read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        response: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], Any]:
+            response["status"], response["headers"] = status, headers
+            return chunks.append
+
+        chunks: list[bytes] = []
+        with self._lock:
+            result = self._app(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            for hook in self._after_request:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("after-request hook failed")
+        start_response(response["status"], response["headers"])
+        return chunks
+
+
+class ShardIteratorPruner:
+    """Forgets the oldest shard iterators, so a long run's stream polling does not grow memory."""
+
+    def __init__(self, every: int = 200) -> None:
+        self._calls = itertools.count()
+        self._every = every
+
+    def __call__(self) -> None:
+        if next(self._calls) % self._every:
+            return
+        for regions in list(dynamodbstreams_backends.values()):
+            for backend in list(regions.values()):
+                iterators = backend.shard_iterators
+                for arn in list(iterators)[: max(0, len(iterators) - MAX_SHARD_ITERATORS)]:
+                    del iterators[arn]
+
+
+class EmbeddedAws:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, after_request: Iterable[AfterRequest] = ()
+    ) -> None:
+        serialised = SerialisedApp(
+            DomainDispatcherApplication(create_backend_app), [ShardIteratorPruner(), *after_request]
+        )
+        # Policy checks parse the upload outside the lock; moto then stores it as S3 would.
+        app = PostPolicyCheck(serialised)
+        self._server = BackgroundServer("aws", app, host, port, request_handler=MotoRequestHandler)
+
+    @property
+    def endpoint(self) -> str:
+        return self._server.url
+
+    def start(self) -> str:
+        self._server.start()
+        return self.endpoint
+
+    def stop(self) -> None:
+        self._server.stop()

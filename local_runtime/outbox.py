@@ -1,0 +1,143 @@
+"""The local outbox: every email the embedded SES accepts, as an .eml file and a console line."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import itertools
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from moto.ses.models import ses_backends
+
+log = logging.getLogger("local_runtime.outbox")
+
+_LINK = re.compile(r"https?://[^\s\"'<>]*session_key=[^\s\"'<>]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str
+    source: str
+    recipients: tuple[str, ...]
+    raw: bytes  # the MIME message exactly as the function sent it
+
+
+class Outbox:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def deliver(self, sent: SentEmail) -> Path:
+        with self._lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+            # Time first so a plain listing sorts the mail in the order it was sent.
+            name = f"{stamp}-{next(self._counter):04d}-{_UNSAFE.sub('_', sent.message_id)[:60]}.eml"
+            path = self.directory / name
+            path.write_bytes(sent.raw)
+        message = email.message_from_bytes(sent.raw, policy=email.policy.default)
+        link = find_interview_link(sent.raw)
+        log.info(
+            "✉ to %s  %r%s  → %s",
+            ", ".join(sent.recipients) or "(no recipient)",
+            str(message.get("subject", "")),
+            f"  link {link}" if link else "",
+            _display(path),
+        )
+        return path
+
+
+def find_interview_link(raw: bytes) -> str | None:
+    """The first interview link (`…session_key=…`) in any text part of the message."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        try:
+            text = part.get_content()
+        except (LookupError, ValueError):
+            continue
+        found = _LINK.search(html.unescape(str(text)))
+        if found:
+            return found.group(0)
+    return None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class MotoSesWatcher:
+    """Picks up mail moto's SES stored since the last look (moto runs in this process)."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+        self._seen: dict[tuple[str, str], int] = {}
+
+    def __call__(self) -> None:
+        for account_id, regions in list(ses_backends.items()):
+            for region, backend in list(regions.items()):
+                key = (account_id, region)
+                messages = backend.sent_messages
+                for message in messages[self._seen.get(key, 0) :]:
+                    self._deliver(message)
+                self._seen[key] = len(messages)
+
+    def _deliver(self, message: Any) -> None:
+        try:
+            self._outbox.deliver(_sent_email(message))
+        except Exception:
+            log.exception("could not write message %s to the outbox", getattr(message, "id", "?"))
+
+
+def _sent_email(message: Any) -> SentEmail:
+    """moto keeps raw mail as text (it decodes the bytes as UTF-8) and simple mail as fields."""
+    if hasattr(message, "raw_data"):
+        raw = message.raw_data.encode("utf-8")
+        recipients = _unique(message.destinations)
+    else:
+        raw = _simple_message(message)
+        destinations = getattr(message, "destinations", {}) or {}
+        recipients = _unique(
+            [*destinations.get("ToAddresses", []), *destinations.get("CcAddresses", [])]
+            if isinstance(destinations, dict)
+            else destinations
+        )
+    return SentEmail(message.id, str(message.source), recipients, raw)
+
+
+def _simple_message(message: Any) -> bytes:
+    """SES builds the MIME for a Simple send; rebuild it so the outbox holds a readable file."""
+    built = EmailMessage()
+    built["From"] = message.source
+    destinations = getattr(message, "destinations", {}) or {}
+    if destinations.get("ToAddresses"):
+        built["To"] = ", ".join(destinations["ToAddresses"])
+    if destinations.get("CcAddresses"):
+        built["Cc"] = ", ".join(destinations["CcAddresses"])
+    built["Subject"] = getattr(message, "subject", "")
+    built["Date"] = formatdate(localtime=False)
+    built["Message-ID"] = f"<{message.id}@email.amazonses.com>"
+    body = str(getattr(message, "body", getattr(message, "template_data", "")))
+    built.set_content(body, subtype="html" if body.lstrip().startswith("<") else "plain")
+    return bytes(built)
+
+
+def _unique(addresses: Iterable[str]) -> tuple[str, ...]:
+    # moto appends the To/Cc header addresses to the API's Destination, repeating them.
+    return tuple(dict.fromkeys(email.utils.parseaddr(a)[1] or a for a in addresses))

@@ -1,0 +1,321 @@
+"""The whole system on one machine, from template.yaml: embedded AWS, the template's resources,
+each function in its own worker processes, the HTTP API, the Lambda Invoke API, the stream
+event source mappings, async invokes, and an outbox for sent mail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import boto3
+
+from local_runtime.apigw_events import RouteTable
+from local_runtime.async_invoke import AsyncInvoker
+from local_runtime.config import RuntimeConfig
+from local_runtime.embedded_aws import EmbeddedAws
+from local_runtime.function_pool import FunctionPool, Worker, WorkerSettings
+from local_runtime.http_api import HEALTH_PATH, HttpApiGateway
+from local_runtime.invoke_api import InvokeApi, LocalFunction
+from local_runtime.jwt_authorizer import JwtAuthorizer
+from local_runtime.outbox import MotoSesWatcher, Outbox
+from local_runtime.resources import create_resources, verify_sender_identity
+from local_runtime.servers import BackgroundServer
+from local_runtime.stream_poller import PollerSettings, StreamPoller, sqs_destination
+from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
+from local_runtime.tokens import TokenIssuer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+log = logging.getLogger("local_runtime.runtime")
+
+# Functions get credentials that moto accepts and that match nothing real.
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    """Where everything is, once the runtime is ready (also written as the ready file)."""
+
+    api_url: str
+    aws_endpoint: str
+    invoke_url: str
+    outbox_dir: str
+    state_dir: str
+    jwt_issuer: str
+    jwt_audience: str
+    dev_token: str
+    embedded_aws: bool
+    startup_seconds: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> RuntimeInfo:
+        return cls(**json.loads(text))
+
+
+def worker_environment(
+    spec: FunctionSpec, template_environment: dict[str, str], *, aws_endpoint: str, invoke_url: str
+) -> dict[str, str]:
+    """The environment Lambda gives a function, pointed at the local endpoints."""
+    now = datetime.now(UTC)
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": "UTC",  # Lambda runs in UTC whatever the laptop's zone
+        **template_environment,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        **DUMMY_CREDENTIALS,
+        # No profile or config file of the developer's may redirect or authorise the functions.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_ENDPOINT_URL_LAMBDA": invoke_url,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}",
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "_HANDLER": spec.handler,
+        # No X-Ray daemon and no CloudWatch locally: tracing off, metrics not flushed.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+class LocalRuntime:
+    def __init__(self, config: RuntimeConfig | None = None) -> None:
+        self.config = config or RuntimeConfig()
+        self.template = StackTemplate(self.config.template_path)
+        self.outbox = Outbox(self.config.outbox_dir)
+        self._embedded: EmbeddedAws | None = None
+        self._servers: list[BackgroundServer] = []
+        self._functions: dict[str, LocalFunction] = {}
+        self._pollers: list[StreamPoller] = []
+        self._ready = threading.Event()
+        self._info: RuntimeInfo | None = None
+        self.token_issuer: TokenIssuer | None = None
+
+    @property
+    def info(self) -> RuntimeInfo:
+        if self._info is None:
+            raise RuntimeError("the runtime is not started")
+        return self._info
+
+    @property
+    def functions(self) -> dict[str, LocalFunction]:
+        return self._functions
+
+    @property
+    def pollers(self) -> list[StreamPoller]:
+        return self._pollers
+
+    def __enter__(self) -> LocalRuntime:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> RuntimeInfo:
+        started = time.monotonic()
+        try:
+            self._info = self._start(started)
+        except BaseException:
+            self.stop()
+            raise
+        if self.config.ready_file is not None:
+            self.config.ready_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.config.ready_file.with_suffix(".tmp")
+            temporary.write_text(self._info.to_json())
+            temporary.replace(self.config.ready_file)
+        return self._info
+
+    def _start(self, started: float) -> RuntimeInfo:
+        config = self.config
+        endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint is None:
+            self._embedded = EmbeddedAws(
+                config.host, config.aws_port, after_request=[MotoSesWatcher(self.outbox)]
+            )
+            endpoint = self._embedded.start()
+        else:
+            log.warning(
+                "using the AWS endpoint %s; the outbox only sees mail sent to the embedded AWS", endpoint
+            )
+        session = boto3.Session(
+            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=LOCAL_REGION,
+        )
+        parameters = config.template_parameters()
+        attributes = create_resources(self.template, session, endpoint_url=endpoint, exist_ok=True)
+        sender = parameters.get("SenderEmail")
+        if sender and "SenderEmail" in self.template.document.get("Parameters", {}):
+            verify_sender_identity(sender, session, endpoint_url=endpoint)
+        resolver = Resolver(self.template, parameters, attributes)
+
+        invoke_server = self._serve("lambda", InvokeApi(lambda: self._functions), config.invoke_port)
+        self._create_functions(resolver, session, endpoint, invoke_server.url)
+        authorizers = self._authorizers(resolver)
+        gateway = HttpApiGateway(
+            RouteTable(self.template.http_routes()),
+            authorizers,
+            invoke=lambda function_id, event: self._functions[function_id].pool.invoke_json(event),
+            ready=self._ready.is_set,
+        )
+        api_server = self._serve("http", gateway, config.api_port)
+        self._wait_warm()
+        self._start_pollers(resolver, session, endpoint, attributes)
+        issuer = self.token_issuer
+        self._ready.set()
+        return RuntimeInfo(
+            api_url=api_server.url,
+            aws_endpoint=endpoint,
+            invoke_url=invoke_server.url,
+            outbox_dir=str(config.outbox_dir),
+            state_dir=str(config.state_dir),
+            jwt_issuer=issuer.issuer if issuer else "",
+            jwt_audience=issuer.audience if issuer else "",
+            dev_token=issuer.mint() if issuer else "",
+            embedded_aws=self._embedded is not None,
+            startup_seconds=round(time.monotonic() - started, 2),
+        )
+
+    def _serve(self, name: str, app: WSGIApplication, port: int) -> BackgroundServer:
+        server = BackgroundServer(name, app, self.config.host, port)
+        server.start()
+        self._servers.append(server)
+        return server
+
+    def _create_functions(
+        self, resolver: Resolver, session: boto3.Session, endpoint: str, invoke_url: str
+    ) -> None:
+        http_functions = {route.function_id for route in self.template.http_routes()}
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        for function_id, spec in self.template.functions.items():
+            arn = resolver.get_att(function_id, "Arn")
+            environment = worker_environment(
+                spec, resolver.environment(function_id), aws_endpoint=endpoint, invoke_url=invoke_url
+            )
+            size = self.config.http_workers if function_id in http_functions else self.config.other_workers
+            pool = FunctionPool(WorkerSettings(spec, environment, arn), size)
+            queue_id = spec.async_config.on_failure_queue_id
+            events = AsyncInvoker(
+                function_id,
+                arn,
+                spec.async_config,
+                invoke=pool.invoke,
+                on_failure=sqs_destination(sqs, resolver.ref(queue_id)) if queue_id else None,
+                retry_delays=self.config.async_retry_delays,
+                concurrency=pool.size,
+            )
+            events.start()
+            self._functions[function_id] = LocalFunction(pool, events)
+
+    def _authorizers(self, resolver: Resolver) -> dict[str, JwtAuthorizer]:
+        authorizers = {}
+        for name, expression in self.template.http_jwt_authorizers().items():
+            configuration = resolver.resolve(expression)
+            audiences = [str(a) for a in configuration.get("audience", [])]
+            if self.token_issuer is None:
+                self.token_issuer = TokenIssuer.from_state_dir(
+                    self.config.state_dir, str(configuration["issuer"]), audiences[0] if audiences else ""
+                )
+            authorizers[name] = JwtAuthorizer(
+                self.token_issuer.public_key, str(configuration["issuer"]), audiences
+            )
+        return authorizers
+
+    def _wait_warm(self) -> None:
+        """Starts the warm workers together and waits until each has imported its handler."""
+        warm: list[Worker] = []
+        for function in self._functions.values():
+            warm.extend(function.pool.prewarm(function.pool.size if self.config.prewarm else 1))
+        for worker in warm:
+            worker.wait_ready()
+
+    def _start_pollers(
+        self, resolver: Resolver, session: boto3.Session, endpoint: str, attributes: dict[str, dict[str, str]]
+    ) -> None:
+        streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        settings = PollerSettings(self.config.stream_poll_interval, self.config.stream_retry_delay)
+        for source in self.template.stream_sources():
+            pool = self._functions[source.function_id].pool
+            queue_id = source.on_failure_queue_id
+            poller = StreamPoller(
+                source,
+                stream_arn=attributes[source.table_id]["StreamArn"],
+                function_arn=resolver.get_att(source.function_id, "Arn"),
+                streams=streams,
+                invoke=pool.invoke_json,
+                send_to_destination=sqs_destination(sqs, resolver.ref(queue_id)) if queue_id else None,
+                settings=settings,
+            )
+            poller.start()
+            self._pollers.append(poller)
+
+    def stop(self) -> None:
+        """Stops everything started; safe to call more than once, and after a failed start."""
+        self._ready.clear()
+        for step in (self._stop_servers, self._stop_work, self._stop_aws):
+            try:
+                step()
+            except Exception:
+                log.exception("while stopping")
+
+    def _stop_servers(self) -> None:
+        while self._servers:
+            self._servers.pop().stop()
+
+    def _stop_work(self) -> None:
+        """Pollers and event queues first take no more work, then workers stop, then all is joined."""
+        for poller in self._pollers:
+            poller.request_stop()
+        for function in self._functions.values():
+            function.events.request_stop()
+        threads = [threading.Thread(target=f.pool.stop, daemon=True) for f in self._functions.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5.0)
+        for poller in self._pollers:
+            poller.stop(timeout=1.0)
+        for function in self._functions.values():
+            function.events.stop(timeout=0.5)
+        self._pollers.clear()
+        self._functions.clear()
+
+    def _stop_aws(self) -> None:
+        if self._embedded is not None:
+            self._embedded.stop()
+            self._embedded = None
+
+
+def health_url(info: RuntimeInfo) -> str:
+    return info.api_url + HEALTH_PATH
+
+
+def read_ready_file(path: Path) -> RuntimeInfo:
+    return RuntimeInfo.from_json(path.read_text())

@@ -1,0 +1,58 @@
+"""The embedded AWS answers one request at a time, so conditional writes are atomic."""
+
+import io
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from local_runtime.embedded_aws import SerialisedApp
+
+
+class CountingApp:
+    """A WSGI app that notes how many requests it is serving at once."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.most_at_once = 0
+        self.bodies: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self._lock:
+            self.active += 1
+            self.most_at_once = max(self.most_at_once, self.active)
+        self.bodies.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        time.sleep(0.01)  # long enough for other threads to arrive if nothing held them back
+        with self._lock:
+            self.active -= 1
+        start_response("200 OK", [("content-type", "text/plain")])
+        return [b"done"]
+
+
+def call(app: SerialisedApp, body: bytes, chunked: bool = False) -> tuple[str, bytes]:
+    environ = {"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": "" if chunked else str(len(body))}
+    if chunked:
+        environ["wsgi.input_terminated"] = True
+    status: list[str] = []
+    chunks = app(environ, lambda s, headers, exc_info=None: status.append(s))  # type: ignore[arg-type]
+    return status[0], b"".join(chunks)
+
+
+def test_concurrent_requests_are_served_one_at_a_time():
+    inner = CountingApp()
+    hooks: list[int] = []
+    app = SerialisedApp(inner, [lambda: hooks.append(inner.active)])
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: call(app, f"request {n}".encode()), range(16)))
+    assert inner.most_at_once == 1
+    assert results == [("200 OK", b"done")] * 16
+    assert sorted(inner.bodies) == sorted(f"request {n}".encode() for n in range(16))
+    assert hooks == [0] * 16  # each hook ran after its request, inside the lock
+
+
+def test_chunked_body_is_read_whole():
+    inner = CountingApp()
+    call(SerialisedApp(inner), b"x" * 100_000, chunked=True)
+    assert inner.bodies == [b"x" * 100_000]

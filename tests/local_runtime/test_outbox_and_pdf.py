@@ -1,0 +1,114 @@
+"""The outbox files sent mail in time order and finds the interview link; the demo resume is a
+real PDF whose text pypdf extracts."""
+
+import email
+import email.policy
+import io
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from types import SimpleNamespace
+
+from pypdf import PdfReader
+
+from local_runtime.demo import demo_slots
+from local_runtime.outbox import MotoSesWatcher, Outbox, SentEmail, find_interview_link
+from local_runtime.pdf import text_pdf
+
+LINK = "https://interview.example.com/?session_key=k3y_-AbC.9"
+
+
+def invitation(link: str = LINK) -> bytes:
+    message = EmailMessage()
+    message["From"] = "interviews@hiring.example.com"
+    message["To"] = "Priya <priya@example.com>"
+    message["Subject"] = "Your interview"
+    message.set_content(f"Join here: {link}\n" + "long line " * 20)  # long enough to be quoted-printable
+    message.add_alternative(f'<p><a href="{link.replace("?", "?x=1&amp;")}">Join</a></p>', subtype="html")
+    return bytes(message)
+
+
+def test_interview_link_is_found_in_the_text_part():
+    assert find_interview_link(invitation()) == LINK
+
+
+def test_interview_link_is_found_in_html_only_mail():
+    message = EmailMessage()
+    message.set_content('<a href="https://i.example.com/?session_key=abc&amp;x=1">Join</a>', subtype="html")
+    assert find_interview_link(bytes(message)) == "https://i.example.com/?session_key=abc&x=1"
+
+
+def test_mail_without_a_link_has_none():
+    message = EmailMessage()
+    message.set_content("Your interview was cancelled.")
+    assert find_interview_link(bytes(message)) is None
+
+
+def test_outbox_files_sort_in_sending_order_and_hold_the_exact_bytes(tmp_path):
+    outbox = Outbox(tmp_path / "outbox")
+    raws = [invitation(f"https://i.example.com/?session_key=k{n}") for n in range(3)]
+    paths = [
+        outbox.deliver(SentEmail(f"id-{n}", "from@example.com", ("to@example.com",), raw))
+        for n, raw in enumerate(raws)
+    ]
+    listed = sorted((tmp_path / "outbox").iterdir())
+    assert listed == paths
+    assert [p.read_bytes() for p in listed] == raws
+    assert all(p.suffix == ".eml" for p in listed)
+
+
+def test_watcher_delivers_each_stored_message_once(tmp_path, monkeypatch):
+    raw = SimpleNamespace(
+        id="m-1",
+        source="from@example.com",
+        destinations=["a@example.com", "a@example.com"],
+        raw_data=invitation().decode(),
+    )
+    simple = SimpleNamespace(
+        id="m-2",
+        source="from@example.com",
+        destinations={"ToAddresses": ["b@example.com"]},
+        subject="Hi",
+        body="Hello",
+    )
+    backend = SimpleNamespace(sent_messages=[raw])
+    monkeypatch.setattr("local_runtime.outbox.ses_backends", {"123456789012": {"us-east-1": backend}})
+    outbox = Outbox(tmp_path)
+    watcher = MotoSesWatcher(outbox)
+
+    watcher()
+    backend.sent_messages.append(simple)
+    watcher()
+    watcher()
+
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 2
+    assert files[0].read_bytes() == raw.raw_data.encode()
+    rebuilt = email.message_from_bytes(files[1].read_bytes(), policy=email.policy.default)
+    assert rebuilt["To"] == "b@example.com"
+    assert rebuilt.get_content().strip() == "Hello"
+
+
+def test_text_pdf_is_extractable():
+    pdf = text_pdf(["Jane Doe", "Kubernetes (CKA) & Go", "Café"], title="CV")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = reader.pages[0].extract_text()
+    assert "Jane Doe" in text
+    assert "Kubernetes (CKA) & Go" in text
+    assert "Café" in text
+
+
+def test_long_text_pdf_has_several_pages():
+    reader = PdfReader(io.BytesIO(text_pdf([f"line {n}" for n in range(120)])))
+    assert len(reader.pages) == 3
+    assert "line 119" in reader.pages[2].extract_text()
+
+
+def test_demo_slots_are_in_the_future_and_within_one_day():
+    for now in (datetime(2030, 1, 1, 18, 40, tzinfo=UTC), datetime(2030, 1, 1, 3, 0, tzinfo=UTC)):
+        slots = demo_slots(now)
+        assert len(slots) == 3
+        for slot in slots:
+            assert slot.start_time < slot.end_time
+            assert slot.timezone == "Asia/Kolkata"
+        first = datetime.fromisoformat(f"{slots[0].interview_date}T{slots[0].start_time}+05:30")
+        assert first > now
