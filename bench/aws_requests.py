@@ -33,6 +33,7 @@ from moto import mock_aws  # noqa: E402
 
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
+from local_runtime import moto_transactions  # noqa: E402
 from local_runtime.resources import create_resources, verify_sender_identity  # noqa: E402
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate  # noqa: E402
 from tests.support.api import ApiClient  # noqa: E402
@@ -70,6 +71,7 @@ def main() -> None:
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
     template = StackTemplate()
+    moto_transactions.install()
     with mock_aws():
         session = boto3.Session(region_name=LOCAL_REGION)
         attributes = create_resources(template, session)

@@ -6,7 +6,7 @@ import email
 import email.policy
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from local_runtime.http_client import ApiClient, upload_presigned_post
-from local_runtime.launcher import RuntimeProcess
 from local_runtime.pdf import text_pdf
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +23,7 @@ pytestmark = pytest.mark.e2e
 SLOT_ZONE = ZoneInfo("America/New_York")  # not UTC, so the conversion to UTC is exercised
 RESUME_WORD = "Quasarflux"
 CANDIDATE_NAME = "Ada Lovelace"
+CANDIDATE_EMAIL = "ada.lovelace@example.com"
 MAIL_TIMEOUT_SECONDS = 30.0
 
 
@@ -35,22 +35,6 @@ def eventually(probe: Callable[[], Any], what: str, timeout: float = MAIL_TIMEOU
             return found
         time.sleep(0.2)
     raise AssertionError(f"no {what} after {timeout:.0f} s")
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
-    process = RuntimeProcess(tmp_path_factory.mktemp("e2e"))
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
-        print(process.log_text())
-
-
-@pytest.fixture(scope="module")
-def api(runtime: RuntimeProcess) -> ApiClient:
-    return ApiClient(runtime.info.api_url, runtime.info.dev_token)
 
 
 def expect(response: Any, status: int) -> Any:
@@ -74,8 +58,11 @@ def slot_in_ten_minutes() -> tuple[dict[str, Any], datetime]:
     return slot, start.astimezone(UTC)
 
 
-def mail_in(outbox: Path) -> list[Path]:
-    return sorted(outbox.glob("*.eml")) if outbox.exists() else []
+def mail_to(outbox: Path, address: str) -> list[EmailMessage]:
+    """The outbox's emails to `address`, oldest first (other tests share the outbox)."""
+    paths = sorted(outbox.glob("*.eml")) if outbox.exists() else []
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths]
+    return [m for m in messages if isinstance(m, EmailMessage) and address in str(m["To"])]
 
 
 def calendar_of(message: EmailMessage) -> dict[str, str]:
@@ -119,7 +106,7 @@ def test_booking_sends_an_invitation_and_cancelling_sends_a_cancellation(runtime
     candidate_id = expect(
         api.post(
             f"/jobs/{job_id}/candidates",
-            {"full_name": CANDIDATE_NAME, "email": "ada.lovelace@example.com", "work_experience": "10 years"},
+            {"full_name": CANDIDATE_NAME, "email": CANDIDATE_EMAIL, "work_experience": "10 years"},
         ),
         201,
     )["candidate_id"]
@@ -135,10 +122,7 @@ def test_booking_sends_an_invitation_and_cancelling_sends_a_cancellation(runtime
     )
     interview_id = interview["interview_id"]
 
-    invitation_path = eventually(lambda: mail_in(outbox), "invitation email")[0]
-    invitation = email.message_from_bytes(invitation_path.read_bytes(), policy=email.policy.default)
-    assert isinstance(invitation, EmailMessage)
-    assert "ada.lovelace@example.com" in str(invitation["To"])
+    invitation = eventually(lambda: mail_to(outbox, CANDIDATE_EMAIL), "invitation email")[0]
     invite = calendar_of(invitation)
     assert invite["METHOD"] == "REQUEST"
     assert invite["UID"]
@@ -158,9 +142,7 @@ def test_booking_sends_an_invitation_and_cancelling_sends_a_cancellation(runtime
     eventually(email_sent, "sent email on the interview")
 
     expect(api.post(f"/jobs/{job_id}/interviews/{interview_id}/cancel", {}), 200)
-    cancellation_path = eventually(lambda: mail_in(outbox)[1:], "cancellation email")[0]
-    cancellation = email.message_from_bytes(cancellation_path.read_bytes(), policy=email.policy.default)
-    assert isinstance(cancellation, EmailMessage)
+    cancellation = eventually(lambda: mail_to(outbox, CANDIDATE_EMAIL)[1:], "cancellation email")[0]
     cancel = calendar_of(cancellation)
     assert cancel["METHOD"] == "CANCEL"
     assert cancel["UID"] == invite["UID"]

@@ -361,3 +361,22 @@ def test_logs_carry_ids_but_no_personal_data_or_keys(api, pipeline, booked):
     assert interview_id in logs
     for secret in ("Ada Lovelace", "ada@example.com", "Kafka pipelines", key):
         assert secret not in logs
+
+
+def test_a_refused_booking_leaves_nothing_on_the_stream(api, pipeline):
+    job_id = create_job(api)
+    slot_id = create_slot(api, job_id, starts_in=SOON)
+    book(api, job_id, create_candidate(api, job_id), slot_id)
+    first = pipeline.new_records()
+
+    refused = api.post(
+        f"/jobs/{job_id}/interviews",
+        {"candidate_id": create_candidate(api, job_id, email="b@example.com"), "slot_id": slot_id},
+    )
+    accepted = book(api, job_id, create_candidate(api, job_id, email="c@example.com"), create_slot(api, job_id))
+
+    assert refused.status == 409
+    assert [r["eventName"] for r in first] == ["INSERT"]
+    # The stream goes on after the refusal: the next booking is there, the refused one is not.
+    later = pipeline.new_records()
+    assert [r["dynamodb"]["Keys"]["interview_id"]["S"] for r in later] == [accepted]
