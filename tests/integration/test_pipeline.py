@@ -373,7 +373,8 @@ def test_a_refused_booking_leaves_nothing_on_the_stream(api, pipeline):
         f"/jobs/{job_id}/interviews",
         {"candidate_id": create_candidate(api, job_id, email="b@example.com"), "slot_id": slot_id},
     )
-    accepted = book(api, job_id, create_candidate(api, job_id, email="c@example.com"), create_slot(api, job_id))
+    other_candidate = create_candidate(api, job_id, email="c@example.com")
+    accepted = book(api, job_id, other_candidate, create_slot(api, job_id))
 
     assert refused.status == 409
     assert [r["eventName"] for r in first] == ["INSERT"]
