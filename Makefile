@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	touch $@
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: setup
 	$(BIN)/ruff check .
