@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +20,13 @@ from tests.support.pipeline import Pipeline
 
 # DynamoDB transactions are all-or-nothing, stream records included; moto's need this fix.
 moto_transactions.install()
+
+# Powertools reads its service name when a handler module is imported, which for some tests is
+# at collection; give every import the template's name, as Lambda's environment would.
+SERVICE_NAME = StackTemplate().document["Globals"]["Function"]["Environment"]["Variables"][
+    "POWERTOOLS_SERVICE_NAME"
+]
+os.environ["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
 
 TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import UpdateError
 
 from interview_scheduling import aws_clients
+from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.models import Candidate
 from interview_scheduling.resume_text import (
     ExtractionLimits,
@@ -56,14 +56,11 @@ def _extract_from_s3(key: str) -> ResumeExtraction:
 
 def _store(candidate: Candidate, key: str, extraction: ResumeExtraction) -> None:
     """Keeps the text, so the PDF is parsed once; unless a newer upload replaced the file meanwhile."""
-    try:
-        candidate.update(
-            actions=[
-                Candidate.resume_text.set(extraction.text),
-                Candidate.resume_extraction.set(extraction.outcome.value),
-            ],
-            condition=Candidate.resume_key == key,
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    update_if(
+        candidate,
+        [
+            Candidate.resume_text.set(extraction.text),
+            Candidate.resume_extraction.set(extraction.outcome.value),
+        ],
+        condition=Candidate.resume_key == key,
+    )

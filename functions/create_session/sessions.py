@@ -9,12 +9,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from create_session.batch_context import BatchContext
 from create_session.resumes import resume_text
 from interview_scheduling import aws_clients
+from interview_scheduling.conditional_writes import condition_failed, update_if
 from interview_scheduling.enums import CodingLanguage, EmailStatus, MessageKind, SessionStatus
 from interview_scheduling.ids import key_hash, new_session_key
 from interview_scheduling.models import Candidate, Interview, InterviewSession, InterviewSlot, Job
@@ -28,6 +29,12 @@ metrics = Metrics()
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _times(interview: Interview, slot: InterviewSlot) -> tuple[datetime, datetime]:
+    """When the session starts and ends: it lasts as long as its slot."""
+    starts = scheduled_at(interview, slot)
+    return starts, starts + (slot.ends_at - slot.starts_at)
 
 
 def _pending(now: datetime) -> dict[str, Any]:
@@ -70,8 +77,7 @@ def create_session(interview: Interview, context: BatchContext) -> EmailRequest:
                 condition=Interview.session_key_hash.does_not_exist(),
             )
     except TransactWriteError as error:
-        session_reason = error.cancellation_reasons[0]
-        if session_reason is None or session_reason.code != "ConditionalCheckFailed":
+        if not condition_failed(error.cancellation_reasons[0]):
             raise
         logger.info("session already exists", extra={"interview_id": interview.interview_id})
         return request
@@ -90,7 +96,7 @@ def _new_session(
     text, extraction = resume_text(candidate)
     metrics.add_metric(name=f"ResumeExtraction_{extraction}", unit=MetricUnit.Count, value=1)
     settings = session_settings()
-    starts = scheduled_at(interview, slot)
+    starts, ends = _times(interview, slot)
     return InterviewSession(
         interview_id=interview.interview_id,
         key_hash=key_hash(session_key),
@@ -108,7 +114,7 @@ def _new_session(
         coding_language=job.coding_language or CodingLanguage.PYTHON.value,
         interview_type=slot.ai_interview_type,
         scheduled_at=starts,
-        ends_at=starts + (slot.ends_at - slot.starts_at),
+        ends_at=ends,
         time_zone=slot.time_zone,
         language_code=settings.session_language_code,
         accent_tld=settings.session_accent_tld,
@@ -130,9 +136,9 @@ def cancel_session(interview: Interview, context: BatchContext) -> EmailRequest 
         interview_id=interview.interview_id, kind=MessageKind.CANCELLATION, revision=revision
     )
     now = _now()
-    _apply_once(
+    # Unless an earlier delivery of this record (or a later change) got there first.
+    update_if(
         session,
-        revision,
         [
             InterviewSession.status.set(SessionStatus.CANCELLED.value),
             InterviewSession.key_hash.remove(),
@@ -141,6 +147,7 @@ def cancel_session(interview: Interview, context: BatchContext) -> EmailRequest 
             InterviewSession.updated_at.set(now),
             InterviewSession.emails[request.message_key].set(_pending(now)),
         ],
+        condition=InterviewSession.revision < revision,
     )
     return request
 
@@ -155,7 +162,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> EmailRequ
         interview_id=interview.interview_id, kind=MessageKind.RESCHEDULE, revision=revision
     )
     slot = context.slot(interview)
-    starts = scheduled_at(interview, slot)
+    starts, ends = _times(interview, slot)
     session_key = new_session_key()
     now = _now()
     try:
@@ -164,7 +171,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> EmailRequ
                 session,
                 actions=[
                     InterviewSession.scheduled_at.set(starts),
-                    InterviewSession.ends_at.set(starts + (slot.ends_at - slot.starts_at)),
+                    InterviewSession.ends_at.set(ends),
                     InterviewSession.time_zone.set(slot.time_zone),
                     InterviewSession.interview_type.set(slot.ai_interview_type),
                     InterviewSession.key_hash.set(key_hash(session_key)),
@@ -182,23 +189,10 @@ def reschedule_session(interview: Interview, context: BatchContext) -> EmailRequ
             )
     except TransactWriteError as error:
         session_reason, interview_reason = error.cancellation_reasons
-        if _failed(interview_reason):
+        if condition_failed(interview_reason):
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
             return None
-        if not _failed(session_reason):
+        if not condition_failed(session_reason):
             raise
         # An earlier delivery of this record already moved the session.
     return request
-
-
-def _apply_once(session: InterviewSession, revision: int, actions: list[Any]) -> None:
-    """Applies the change for `revision` unless the session already reflects it (or a later one)."""
-    try:
-        session.update(actions=actions, condition=InterviewSession.revision < revision)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-
-
-def _failed(reason: Any) -> bool:
-    return reason is not None and reason.code == "ConditionalCheckFailed"

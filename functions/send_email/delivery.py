@@ -13,9 +13,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import aws_clients
+from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.enums import EmailStatus, MessageKind
 from interview_scheduling.invitation import InvitationDetails, build_message
 from interview_scheduling.models import InterviewSession
@@ -115,24 +116,23 @@ def _claim(request: EmailRequest) -> InterviewSession | None:
     now = _now()
     entry = InterviewSession.emails[request.message_key]
     session = InterviewSession(request.interview_id)
-    try:
-        session.update(
-            actions=[entry.set(_entry(EmailStatus.SENDING, now, claimed_at=now.isoformat()))],
-            condition=InterviewSession.interview_id.exists()
-            & (
-                entry.does_not_exist()
-                | (entry["status"] == EmailStatus.PENDING.value)
-                | (
-                    (entry["status"] == EmailStatus.SENDING.value)
-                    & (entry["claimed_at"] < (now - CLAIM_LEASE).isoformat())
-                )
-            ),
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    claimed = update_if(
+        session,
+        [entry.set(_entry(EmailStatus.SENDING, now, claimed_at=now.isoformat()))],
+        condition=InterviewSession.interview_id.exists()
+        & (
+            entry.does_not_exist()
+            | (entry["status"] == EmailStatus.PENDING.value)
+            | (
+                (entry["status"] == EmailStatus.SENDING.value)
+                & (entry["claimed_at"] < (now - CLAIM_LEASE).isoformat())
+            )
+        ),
+    )
+    if not claimed:
         _retry_if_unfinished(request)
         return None
+    # The update read the session back (ALL_NEW): everything the email needs is here.
     return session
 
 
@@ -165,19 +165,14 @@ def _record(request: EmailRequest, session: InterviewSession, outcome: Outcome) 
     entry = _entry(outcome.status, now, message_id=outcome.message_id, failure_reason=outcome.failure_reason)
     actions = [InterviewSession.emails[request.message_key].set(entry)]
     delivered_current_key = outcome.status == EmailStatus.SENT and int(session.revision) == request.revision
-    try:
-        if delivered_current_key:
-            # The key has reached the candidate: from now on only its hash is kept.
-            InterviewSession(request.interview_id).update(
-                actions=[*actions, InterviewSession.undelivered_key.remove()],
-                condition=InterviewSession.revision == request.revision,
-            )
-        else:
-            InterviewSession(request.interview_id).update(actions=actions)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        # A newer change arrived while sending; its message still needs the key.
+    # Once the key has reached the candidate only its hash is kept; unless a newer change
+    # arrived while sending, whose message still needs the key.
+    key_dropped = delivered_current_key and update_if(
+        InterviewSession(request.interview_id),
+        [*actions, InterviewSession.undelivered_key.remove()],
+        condition=InterviewSession.revision == request.revision,
+    )
+    if not key_dropped:
         InterviewSession(request.interview_id).update(actions=actions)
     metrics.add_metric(
         name="EmailsSent" if outcome.status == EmailStatus.SENT else f"Emails{outcome.status.value.title()}",

@@ -14,6 +14,7 @@ from interview_scheduling import aws_clients
 from interview_scheduling.models import Candidate, InterviewSession
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.notifications import request_email as real_request_email
+from tests.conftest import SERVICE_NAME
 from tests.pdf_factory import make_text_pdf
 from tests.support.catalog import create_candidate, create_job, create_slot
 from tests.support.pipeline import calendar_of, sent_emails
@@ -347,7 +348,7 @@ def test_logs_carry_ids_but_no_personal_data_or_keys(api, pipeline, booked):
     written = io.StringIO()
     handler = logging.StreamHandler(written)
     handler.setFormatter(LambdaPowertoolsFormatter())
-    service_logger = logging.getLogger("interview-scheduling")
+    service_logger = logging.getLogger(SERVICE_NAME)
     service_logger.addHandler(handler)
     try:
         pipeline.run()

@@ -12,14 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeGuard
+from typing import Any
 
 from pynamodb.constants import ALL_OLD
-from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from interview_scheduling import aws_clients
+from interview_scheduling.conditional_writes import condition_failed
 from interview_scheduling.enums import InterviewStatus, SlotStatus
 from interview_scheduling.errors import Conflict, DomainError, NotFound, RuleViolation
 from interview_scheduling.ids import derived_id, new_id
@@ -27,7 +28,6 @@ from interview_scheduling.models import Candidate, Interview, InterviewSlot
 from interview_scheduling.schemas import BookingIn, RescheduleIn
 from interview_scheduling.settings import api_settings
 
-CONDITION_FAILED = "ConditionalCheckFailed"
 # Another transaction held one of the items; DynamoDB asks the caller to try again.
 TRANSACTION_CONFLICT = "TransactionConflict"
 TRANSACTION_ATTEMPTS = 3
@@ -41,10 +41,6 @@ class Booking:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _failed(reason: CancellationReason | None) -> TypeGuard[CancellationReason]:
-    return reason is not None and reason.code == CONDITION_FAILED
 
 
 def _bookable(org: str, now: datetime) -> Condition:
@@ -128,17 +124,17 @@ def _replay_or_refuse(error: TransactWriteError, org: str, fingerprint: str, now
     # pynamodb sends puts before updates, whatever order they were added in; reasons follow that order.
     interview_reason, candidate_reason, slot_reason = error.cancellation_reasons
 
-    if _failed(interview_reason):
+    if condition_failed(interview_reason):
         # The Idempotency-Key was used before: same request → same interview.
         earlier = Interview.from_raw_data(interview_reason.raw_item or {})
         if earlier.org_id == org and earlier.request_fingerprint == fingerprint:
             return Booking(earlier, replayed=True)
         raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for a different booking")
 
-    candidate_item = candidate_reason.raw_item if _failed(candidate_reason) else None
-    if _failed(candidate_reason) and not _owned_by(candidate_item, org):
+    candidate_item = candidate_reason.raw_item if condition_failed(candidate_reason) else None
+    if condition_failed(candidate_reason) and not _owned_by(candidate_item, org):
         raise NotFound("candidate_not_found", "no candidate with that id for this job")
-    if _failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):
+    if condition_failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):
         raise NotFound("slot_not_found", "no slot with that id for this job")
 
     if candidate_item is not None:
@@ -148,7 +144,7 @@ def _replay_or_refuse(error: TransactWriteError, org: str, fingerprint: str, now
             return Booking(active, replayed=True)
         raise Conflict("already_booked", "the candidate already has an active interview for this job")
 
-    if _failed(slot_reason):
+    if condition_failed(slot_reason):
         raise _slot_refusal(InterviewSlot.from_raw_data(slot_reason.raw_item), now)  # type: ignore[arg-type]
     raise error
 
@@ -254,7 +250,7 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
         _run(build)
     except TransactWriteError as error:
         new_slot_reason = error.cancellation_reasons[2]
-        if _failed(new_slot_reason):
+        if condition_failed(new_slot_reason):
             raw_slot = new_slot_reason.raw_item
             if not _owned_by(raw_slot, org):
                 raise NotFound("slot_not_found", "no slot with that id for this job") from error
@@ -266,7 +262,7 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
 
 def _refuse_if_changed_meanwhile(error: TransactWriteError) -> None:
     """A condition on the interview, the old slot or the guard failed: a concurrent change won."""
-    if any(_failed(reason) for reason in error.cancellation_reasons):
+    if any(condition_failed(reason) for reason in error.cancellation_reasons):
         raise Conflict(
             "interview_changed", "the interview changed meanwhile; read it and try again"
         ) from error

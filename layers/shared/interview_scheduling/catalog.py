@@ -11,12 +11,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from interview_scheduling import aws_clients
+from interview_scheduling.conditional_writes import condition_failed, update_if
 from interview_scheduling.enums import SlotStatus
 from interview_scheduling.errors import NotFound, RuleViolation
 from interview_scheduling.ids import new_id
@@ -61,7 +62,7 @@ def _save_under_job(org: str, job_id: str, item: Model, is_new: Condition) -> No
             transaction.save(item, condition=is_new)
     except TransactWriteError as error:
         job_reason = error.cancellation_reasons[0]
-        if job_reason is not None and job_reason.code == "ConditionalCheckFailed":
+        if condition_failed(job_reason):
             raise NotFound("job_not_found", "no job with that id") from error
         raise
 
@@ -122,20 +123,17 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
     """
     settings = api_settings()
     resume_key = f"resumes/{org}/{job_id}/{candidate_id}/{new_id()}.pdf"
-    candidate = Candidate(job_id=job_id, candidate_id=candidate_id)
-    try:
-        candidate.update(
-            actions=[
-                Candidate.resume_key.set(resume_key),
-                Candidate.resume_text.remove(),
-                Candidate.resume_extraction.remove(),
-            ],
-            condition=Candidate.org_id == org,
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("candidate_not_found", "no candidate with that id") from error
-        raise
+    recorded = update_if(
+        Candidate(job_id=job_id, candidate_id=candidate_id),
+        [
+            Candidate.resume_key.set(resume_key),
+            Candidate.resume_text.remove(),
+            Candidate.resume_extraction.remove(),
+        ],
+        condition=Candidate.org_id == org,
+    )
+    if not recorded:
+        raise NotFound("candidate_not_found", "no candidate with that id")
     post = aws_clients.s3().generate_presigned_post(
         Bucket=data_settings().resumes_bucket,
         Key=resume_key,
