@@ -16,7 +16,6 @@ from typing import Any
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from interview_scheduling import aws_clients
@@ -43,14 +42,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _bookable(org: str, now: datetime) -> Condition:
-    condition: Condition = (
+def _take_seat(transaction: TransactWrite, org: str, job_id: str, slot_id: str, now: datetime) -> None:
+    """One more seat, only in an open future slot of the caller's with a seat free."""
+    bookable = (
         (InterviewSlot.org_id == org)
         & (InterviewSlot.status == SlotStatus.OPEN.value)
         & (InterviewSlot.booked_count < InterviewSlot.capacity)
         & (InterviewSlot.starts_at > now)
     )
-    return condition
+    transaction.update(
+        InterviewSlot(job_id, slot_id),
+        actions=[InterviewSlot.booked_count.add(1)],
+        condition=bookable,
+        return_values=ALL_OLD,
+    )
+
+
+def _free_seat(transaction: TransactWrite, job_id: str, slot_id: str) -> None:
+    transaction.update(
+        InterviewSlot(job_id, slot_id),
+        actions=[InterviewSlot.booked_count.add(-1)],
+        condition=InterviewSlot.booked_count > 0,
+    )
+
+
+def _revise(transaction: TransactWrite, interview: Interview, now: datetime, change: Any) -> None:
+    """Applies `change` if nobody changed the interview since it was read; its revision rises."""
+    transaction.update(
+        interview,
+        actions=[change, Interview.revision.add(1), Interview.updated_at.set(now)],
+        condition=Interview.revision == interview.revision,
+    )
 
 
 @contextmanager
@@ -101,12 +123,7 @@ def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: s
             condition=(Candidate.org_id == org) & Candidate.active_interview_id.does_not_exist(),
             return_values=ALL_OLD,
         )
-        transaction.update(
-            InterviewSlot(job_id, request.slot_id),
-            actions=[InterviewSlot.booked_count.add(1)],
-            condition=_bookable(org, now),
-            return_values=ALL_OLD,
-        )
+        _take_seat(transaction, org, job_id, request.slot_id, now)
 
     try:
         _run(build)
@@ -188,20 +205,8 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
     now = _now()
 
     def build(transaction: TransactWrite) -> None:
-        transaction.update(
-            interview,
-            actions=[
-                Interview.status.set(InterviewStatus.CANCELLED.value),
-                Interview.revision.add(1),
-                Interview.updated_at.set(now),
-            ],
-            condition=Interview.revision == interview.revision,
-        )
-        transaction.update(
-            InterviewSlot(job_id, interview.slot_id),
-            actions=[InterviewSlot.booked_count.add(-1)],
-            condition=InterviewSlot.booked_count > 0,
-        )
+        _revise(transaction, interview, now, Interview.status.set(InterviewStatus.CANCELLED.value))
+        _free_seat(transaction, job_id, interview.slot_id)
         transaction.update(
             Candidate(job_id, interview.candidate_id),
             actions=[Candidate.active_interview_id.remove()],
@@ -225,26 +230,9 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
     now = _now()
 
     def build(transaction: TransactWrite) -> None:
-        transaction.update(
-            interview,
-            actions=[
-                Interview.slot_id.set(request.slot_id),
-                Interview.revision.add(1),
-                Interview.updated_at.set(now),
-            ],
-            condition=Interview.revision == interview.revision,
-        )
-        transaction.update(
-            InterviewSlot(job_id, interview.slot_id),
-            actions=[InterviewSlot.booked_count.add(-1)],
-            condition=InterviewSlot.booked_count > 0,
-        )
-        transaction.update(
-            InterviewSlot(job_id, request.slot_id),
-            actions=[InterviewSlot.booked_count.add(1)],
-            condition=_bookable(org, now),
-            return_values=ALL_OLD,
-        )
+        _revise(transaction, interview, now, Interview.slot_id.set(request.slot_id))
+        _free_seat(transaction, job_id, interview.slot_id)
+        _take_seat(transaction, org, job_id, request.slot_id, now)
 
     try:
         _run(build)
