@@ -8,8 +8,7 @@ reasons DynamoDB gives for each item decide the answer; nothing is read before w
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,17 +74,11 @@ def _revise(transaction: TransactWrite, interview: Interview, now: datetime, cha
     )
 
 
-@contextmanager
-def _transaction() -> Iterator[TransactWrite]:
-    with TransactWrite(connection=aws_clients.transactions()) as transaction:
-        yield transaction
-
-
 def _run(build: Callable[[TransactWrite], None]) -> None:
     """Runs a transaction, trying again while DynamoDB reports a conflicting transaction."""
     for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
         try:
-            with _transaction() as transaction:
+            with TransactWrite(connection=aws_clients.transactions()) as transaction:
                 build(transaction)
             return
         except TransactWriteError as error:
