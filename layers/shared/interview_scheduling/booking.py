@@ -8,6 +8,8 @@ reasons DynamoDB gives for each item decide the answer; nothing is read before w
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -85,8 +87,13 @@ def _run(build: Callable[[TransactWrite], None]) -> None:
             conflicting = any(
                 r is not None and r.code == TRANSACTION_CONFLICT for r in error.cancellation_reasons
             )
-            if not conflicting or attempt == TRANSACTION_ATTEMPTS:
+            if not conflicting:
                 raise
+            if attempt == TRANSACTION_ATTEMPTS:
+                raise Conflict(
+                    "busy", "a concurrent change held the same slot or candidate; try again"
+                ) from error
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not a secret
 
 
 # ---------------------------------------------------------------- booking
