@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -28,7 +29,7 @@ def _conflicts(times: int):
         calls["n"] += 1
         if calls["n"] <= times:
             items = json.loads(params["body"])["TransactItems"]
-            reasons = [{"Code": "TransactionConflict"} for _ in items]
+            reasons: list[Any] = [{"Code": "TransactionConflict"} for _ in items]
             raise ClientError(
                 {
                     "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
