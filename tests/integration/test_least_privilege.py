@@ -1,0 +1,179 @@
+"""Each function's template policy allows every AWS action the function really makes, and little else.
+
+A full scenario runs through every function against moto while every botocore call is recorded
+with the function that made it; the calls are then checked against the template's statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from tests.support.catalog import create_candidate, create_slot
+from tests.support.pipeline import sent_emails
+
+ACTIVE: list[str] = []
+# (function, IAM action, resource as the template names it)
+CALLS: set[tuple[str, str, str]] = set()
+# Granted but not called by the function's code: used on its behalf, with its role.
+USED_ON_ITS_BEHALF = {
+    # Lambda sends failed records and events to the on-failure queues.
+    ("CreateSessionFunction", "sqs:SendMessage"),
+    ("SendEmailFunction", "sqs:SendMessage"),
+    # The browser's upload through the presigned POST the function signs.
+    ("CatalogFunction", "s3:PutObject"),
+    # SES v2 SendEmail with raw content is authorised as SendEmail; SendRawEmail is the v1 name.
+    ("SendEmailFunction", "ses:SendRawEmail"),
+}
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _dynamodb_calls(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    if operation == "TransactWriteItems":
+        return [
+            (f"dynamodb:{TRANSACT_ACTIONS[kind]}", op["TableName"])
+            for item in params["TransactItems"]
+            for kind, op in item.items()
+        ]
+    if operation == "BatchGetItem":
+        return [("dynamodb:BatchGetItem", table) for table in params["RequestItems"]]
+    table = params["TableName"]
+    if "IndexName" in params:
+        table = f"{table}/index/{params['IndexName']}"
+    return [(f"dynamodb:{operation}", table)]
+
+
+def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
+    if not ACTIVE:
+        return
+    service = client.meta.service_model.signing_name
+    if service == "dynamodb":
+        calls = _dynamodb_calls(operation, params)
+    elif service == "s3":
+        calls = [(f"s3:{operation}", f"{params['Bucket']}/{params['Key']}")]
+    elif service == "lambda":
+        calls = [("lambda:InvokeFunction", params["FunctionName"])]
+    else:
+        calls = [(f"{service}:{operation}", "*")]
+    CALLS.update((ACTIVE[-1], action, resource) for action, resource in calls)
+
+
+@contextmanager
+def acting_as(function_id: str) -> Iterator[None]:
+    ACTIVE.append(function_id)
+    try:
+        yield
+    finally:
+        ACTIVE.pop()
+
+
+def _granted(template: Any, function_id: str) -> list[tuple[set[str], list[Any]]]:
+    statements = template.resources[function_id]["Properties"]["Policies"][0]["Statement"]
+    granted = []
+    for statement in statements:
+        resources = statement["Resource"]
+        granted.append((set(statement["Action"]), resources if isinstance(resources, list) else [resources]))
+    return granted
+
+
+def _covers(resource_expression: Any, resource: str, resolver: Any) -> bool:
+    """Whether a template Resource entry names the (locally named) resource."""
+    if resource == "*":
+        return True
+    if "Fn::GetAtt" in resource_expression:
+        logical_id = resource_expression["Fn::GetAtt"][0]
+        return resolver.ref(logical_id) == resource
+    if "Fn::Sub" in resource_expression:
+        pattern: str = resource_expression["Fn::Sub"]
+        head, _, tail = pattern.partition(".Arn}")
+        logical_id = head.removeprefix("${")
+        named = resolver.ref(logical_id) + tail
+        return resource == named or (named.endswith("*") and resource.startswith(named[:-1]))
+    return False
+
+
+def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, aws, pipeline):
+    template, resolver = aws.template, aws.resolver
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        route, _ = api._match(method, path)
+        with acting_as(route.function_id):
+            return api.request(method, path, body)
+
+    with pytest.MonkeyPatch.context() as patch:
+        original = BaseClient._make_api_call
+
+        def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            _record(self, operation, params)
+            return original(self, operation, params)
+
+        patch.setattr(BaseClient, "_make_api_call", recording)
+        CALLS.clear()
+
+        job_id = call("POST", "/jobs", {"job_title": "SRE", "company_name": "Acme"}).body["job_id"]
+        call("GET", f"/jobs/{job_id}")
+        with acting_as("CatalogFunction"):
+            candidate_id = create_candidate(api, job_id)
+            slot_id = create_slot(api, job_id, starts_in=timedelta(minutes=10))
+            later_slot = create_slot(api, job_id, starts_in=timedelta(minutes=20))
+        call("GET", f"/jobs/{job_id}/candidates/{candidate_id}")
+        upload = call("POST", f"/jobs/{job_id}/candidates/{candidate_id}/resume", {}).body
+        aws.session.client("s3").put_object(
+            Bucket=resolver.ref("ResumesBucket"), Key=upload["resume_key"], Body=b"%PDF-1.7 not really"
+        )
+        call("GET", f"/jobs/{job_id}/slots")
+        booking = {"candidate_id": candidate_id, "slot_id": slot_id}
+        interview_id = call("POST", f"/jobs/{job_id}/interviews", booking).body["interview_id"]
+        call("POST", f"/jobs/{job_id}/interviews", booking)  # a repeat: the replay path reads
+        records = pipeline.new_records()  # reading the stream is Lambda's work, not the function's
+        for _ in range(2):  # the second time finds everything done
+            with acting_as("CreateSessionFunction"):
+                pipeline.run_create_session(records)
+            invokes = list(pipeline.invokes)
+            with acting_as("SendEmailFunction"):
+                pipeline.deliver_emails()
+            pipeline.invokes = invokes
+        pipeline.invokes = []
+        text = sent_emails()[0].get_body(preferencelist=("plain",)).get_content()
+        key = text.split("session_key=")[1].split()[0]
+        call("GET", f"/sessions/{key}")
+        call("POST", f"/jobs/{job_id}/interviews/{interview_id}/reschedule", {"slot_id": later_slot})
+        call("POST", f"/jobs/{job_id}/interviews/{interview_id}/cancel")
+        records = pipeline.new_records()
+        with acting_as("CreateSessionFunction"):
+            pipeline.run_create_session(records)
+        with acting_as("SendEmailFunction"):
+            pipeline.deliver_emails()
+        call("GET", f"/jobs/{job_id}/interviews/{interview_id}")
+
+    functions = {function for function, _, _ in CALLS}
+    assert functions == set(template.functions)
+    ungranted = [
+        (function, action, resource)
+        for function, action, resource in sorted(CALLS)
+        if not any(
+            action in actions and any(_covers(r, resource, resolver) for r in resources)
+            for actions, resources in _granted(template, function)
+        )
+    ]
+    assert ungranted == []
+    unused = [
+        (function, action)
+        for function in template.functions
+        for actions, _ in _granted(template, function)
+        for action in sorted(actions)
+        if (function, action) not in {(f, a) for f, a, _ in CALLS}
+        and (function, action) not in USED_ON_ITS_BEHALF
+    ]
+    assert unused == [], json.dumps(unused)
