@@ -93,7 +93,7 @@ def _covers(resource_expression: Any, resource: str, resolver: Any) -> bool:
         return True
     if "Fn::GetAtt" in resource_expression:
         logical_id = resource_expression["Fn::GetAtt"][0]
-        return resolver.ref(logical_id) == resource
+        return bool(resolver.ref(logical_id) == resource)
     if "Fn::Sub" in resource_expression:
         pattern: str = resource_expression["Fn::Sub"]
         head, _, tail = pattern.partition(".Arn}")
@@ -112,7 +112,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
             return api.request(method, path, body)
 
     with pytest.MonkeyPatch.context() as patch:
-        original = BaseClient._make_api_call
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
         def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             _record(self, operation, params)
@@ -145,7 +145,9 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
                 pipeline.deliver_emails()
             pipeline.invokes = invokes
         pipeline.invokes = []
-        text = sent_emails()[0].get_body(preferencelist=("plain",)).get_content()
+        body = sent_emails()[0].get_body(preferencelist=("plain",))
+        assert body is not None
+        text = body.get_content()
         key = text.split("session_key=")[1].split()[0]
         call("GET", f"/sessions/{key}")
         call("POST", f"/jobs/{job_id}/interviews/{interview_id}/reschedule", {"slot_id": later_slot})
