@@ -6,7 +6,7 @@ export SAM_CLI_TELEMETRY := 0
 # Lambda puts the layer and the function folder on the import path; so do local commands.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)/functions:$(CURDIR)
 
-.PHONY: setup test lint validate build check run bench clean
+.PHONY: setup test lint validate build check run bench reliability clean
 
 setup: $(VENV)/.installed
 
@@ -39,9 +39,28 @@ run: setup
 	$(PY) -m local_runtime
 
 # Figures, not checks: prints `name: value` lines (see docs/PERFORMANCE.md).
-bench: setup
+bench: setup bench-setup
 	$(PY) -W ignore bench/aws_requests.py
 	$(PY) bench/resume_extraction.py
+	$(PY) bench/cold_start.py
+	$(PY) bench/pipeline_throughput.py
+	test -d .aws-sam/build || $(MAKE) build
+	$(PY) bench/artifact_sizes.py
+
+# pdftotext (poppler-utils) is what bench/resume_extraction.py compares with; it skips it if absent.
+.PHONY: bench-setup
+bench-setup:
+	@if command -v pdftotext >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends poppler-utils \
+			|| echo "bench-setup: poppler-utils could not be installed; pdftotext figures are skipped"; \
+	else echo "bench-setup: pdftotext is missing and needs apt-get as root to install; its figures are skipped"; fi
+
+# The full reliability suite (docs/RELIABILITY.md): figures counted in one run, printed at the end.
+# Every check at its full size (`slow`), not its quick one (`make test` runs those). Serial on
+# purpose: the concurrency and fuzzing parts bring their own parallel load.
+reliability: setup
+	$(PY) -m pytest tests/reliability -m "not quick"
 
 check: lint validate test build
 

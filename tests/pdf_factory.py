@@ -132,3 +132,109 @@ def make_image_only_pdf() -> bytes:
             stream(pixels, compress=True, extra=image_dict + b" /BitsPerComponent 8"),
         ]
     )
+
+
+# --- hostile files: shared by the resume extraction unit tests and the reliability suite ---------
+
+_CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+_ONE_KID = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+
+
+def _page(extra: bytes = b"") -> bytes:
+    return b"<< /Type /Page /Parent 2 0 R /MediaBox " + _MEDIA_BOX + extra + b" >>"
+
+
+def encrypted(pdf: bytes, user_password: str) -> bytes:
+    """`pdf` encrypted with RC4, which needs no optional crypto package, so it runs wherever pypdf does."""
+    # Imported here: the benchmarks import this module and must not load pypdf before they measure it.
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def slow_content(operations: int) -> bytes:
+    """A valid content stream of many tiny text operations: cheap to store, slow for pypdf."""
+    return b"BT /F1 12 Tf 72 720 Td\n" + b"(x) Tj 1 0 Td\n" * operations + b"ET"
+
+
+def page_tree_containing_itself() -> bytes:
+    return build_pdf([_CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
+
+
+def page_tree_cycle() -> bytes:
+    """Two page-tree nodes, each the other's only kid."""
+    return build_pdf([_CATALOG, _ONE_KID, b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>"])
+
+
+def contents_referencing_themselves() -> bytes:
+    return build_pdf([_CATALOG, _ONE_KID, _page(b" /Contents 4 0 R"), b"4 0 R"])
+
+
+def length_referencing_itself() -> bytes:
+    """A content stream whose /Length is an object that only refers to itself."""
+    contents = b"<< /Length 5 0 R >>\nstream\nBT ET\nendstream"
+    return build_pdf([_CATALOG, _ONE_KID, _page(b" /Contents 4 0 R"), contents, b"5 0 R"])
+
+
+def form_that_draws_itself(text: str) -> bytes:
+    """A page showing `text`, then a form XObject whose content draws the form again."""
+    form = stream(
+        b"/Me Do (Looped) Tj",
+        extra=b" /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Me 4 0 R >> >>",
+    )
+    return build_pdf(
+        [
+            _CATALOG,
+            _ONE_KID,
+            _page(b" /Contents 5 0 R /Resources << /XObject << /Me 4 0 R >> /Font << /F1 6 0 R >> >>"),
+            form,
+            stream(text_content([text]) + b"\n/Me Do"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def wide_page_tree(kids: int, text: str = "Jane Doe") -> bytes:
+    """One page-tree node listing the same page `kids` times: tiny file, huge tree."""
+    return build_pdf(
+        [
+            _CATALOG,
+            b"<< /Type /Pages /Kids [" + b"3 0 R " * kids + b"] /Count %d >>" % kids,
+            _page(b" /Contents 4 0 R"),
+            stream(text_content([text])),
+        ]
+    )
+
+
+def deep_page_tree(depth: int) -> bytes:
+    """A chain of `depth` page-tree nodes, each the only kid of the one before, then one page."""
+    nodes = [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (number + 1) for number in range(2, depth + 2)]
+    return build_pdf([_CATALOG, *nodes, b"<< /Type /Page /MediaBox " + _MEDIA_BOX + b" >>"])
+
+
+def nested_arrays(depth: int) -> bytes:
+    """A page whose dictionary holds an array nested `depth` levels deep."""
+    return build_pdf([_CATALOG, _ONE_KID, _page(b" /Deep " + b"[" * depth + b"]" * depth)])
+
+
+def nested_dictionaries(depth: int) -> bytes:
+    """A page whose dictionary holds a dictionary nested `depth` levels deep."""
+    return build_pdf([_CATALOG, _ONE_KID, _page(b" /Deep " + b"<< /A " * depth + b"1" + b" >>" * depth)])
+
+
+def nested_content_arrays(depth: int) -> bytes:
+    """A content stream whose text operand is an array nested `depth` levels deep."""
+    return pdf_from_contents([b"BT /F1 12 Tf 72 720 Td " + b"[" * depth + b"(x)" + b"]" * depth + b" TJ ET"])
+
+
+def double_flate_bomb(inflated_bytes: int) -> bytes:
+    """One page whose content is compressed twice (/FlateDecode twice): a tiny file, a large inflation."""
+    twice = zlib.compress(zlib.compress(b" " * inflated_bytes, 9), 9)
+    contents = stream(twice, extra=b" /Filter [/FlateDecode /FlateDecode]")
+    return build_pdf([_CATALOG, _ONE_KID, _page(b" /Contents 4 0 R"), contents])

@@ -1,4 +1,4 @@
-"""Creates jobs, candidates and slots through the API, for tests that need them in place."""
+"""Creates jobs, candidates and slots, and books interviews, through the API, for tests that need them."""
 
 from __future__ import annotations
 
@@ -39,3 +39,9 @@ def create_slot(
     response = api.post(f"/jobs/{job_id}/slots", body)
     assert response.status == 201, response.body
     return str(response.body["slot_id"])
+
+
+def book_interview(api: ApiClient, job_id: str, candidate_id: str, slot_id: str) -> str:
+    response = api.post(f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": slot_id})
+    assert response.status == 201, response.body
+    return str(response.body["interview_id"])

@@ -4,6 +4,10 @@ Stream records are read from moto's DynamoDB Streams and shaped as Lambda delive
 filtered and batched by the template's event source mapping. The one boundary faked here is the
 Lambda Invoke API: create_session's asynchronous invokes are caught and kept, so a test decides
 when (and how often) send_email receives them. The local runtime serves the real Invoke API.
+
+`process_stream_as_lambda` and `deliver_emails_as_lambda` add Lambda's retry rules (the local
+runtime's own, from `local_runtime.stream_batches` and `local_runtime.async_invoke`), so a test
+can make an invocation fail or crash and see what Lambda's retries make of it.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 
 import boto3
@@ -21,10 +27,57 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from interview_scheduling import aws_clients
+from local_runtime.async_invoke import Discard, QueuedEvent, Retry, next_step
 from local_runtime.event_filter import matches_any
-from local_runtime.stream_records import polled_record
+from local_runtime.invocation import InvocationResult, error_result
+from local_runtime.stream_batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
+from local_runtime.stream_records import PolledRecord, polled_record
 from local_runtime.template import LOCAL_REGION, StackTemplate
 from tests.support.api import LambdaContextStub
+
+SEND_EMAIL_FUNCTION = "SendEmailFunction"
+# Lambda waits about one minute before the first retry of an asynchronous event, two before the second.
+AWS_ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+class Crash(BaseException):
+    """The function's process died mid-invocation (timeout, out of memory, lost host).
+
+    A BaseException, so that no `except Exception` in the code under test can catch it: nothing
+    after the crash point runs, and Lambda sees the invocation fail.
+    """
+
+
+@dataclass
+class StreamRun:
+    """How create_session's invocations went for one `process_stream_as_lambda`."""
+
+    invocations: int = 0
+    failed_invocations: int = 0
+    discarded: list[DiscardedBatch] = field(default_factory=list)  # sent to the on-failure queue
+
+
+@dataclass
+class EmailRun:
+    """How send_email's invocations went for one `deliver_emails_as_lambda`."""
+
+    invocations: int = 0
+    failed_invocations: int = 0
+    parked: list[dict[str, Any]] = field(default_factory=list)  # sent to the on-failure queue
+
+
+def decisive(results: Sequence[InvocationResult]) -> InvocationResult:
+    """What Lambda acts on when one attempt was delivered several times: any failure, else the last."""
+    return next((result for result in results if not result.ok), results[-1])
+
+
+def invoked(call: Callable[[], Any]) -> InvocationResult:
+    """One invocation as Lambda reports it: the handler's answer, or an error for an exception or crash."""
+    try:
+        answer = call()
+    except (Exception, Crash) as error:
+        return error_result(type(error).__name__, str(error))
+    return InvocationResult(json.dumps(answer).encode())
 
 
 @dataclass
@@ -47,8 +100,12 @@ class Pipeline:
     # ------------------------------------------------------------------ stream side
     def new_records(self) -> list[dict[str, Any]]:
         """Records added to the stream since the last call, as Lambda's event records."""
+        return [record.event for record in self.new_polled_records()]
+
+    def new_polled_records(self) -> list[PolledRecord]:
+        """Records added to the stream since the last call that the mapping's filter lets through."""
         streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
-        records: list[dict[str, Any]] = []
+        records: list[PolledRecord] = []
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
             iterator = (
@@ -59,8 +116,8 @@ class Pipeline:
             )
             response = streams.get_records(ShardIterator=iterator)
             self._iterators[shard_id] = response["NextShardIterator"]
-            records += [polled_record(r, self.stream_arn).event for r in response["Records"]]
-        return [r for r in records if matches_any(self.source.filter_patterns, r)]
+            records += [polled_record(r, self.stream_arn) for r in response["Records"]]
+        return [r for r in records if matches_any(self.source.filter_patterns, r.event)]
 
     def run_create_session(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         from create_session.app import handler
@@ -78,6 +135,26 @@ class Pipeline:
                 results.append(self.run_create_session(batch))
         return results
 
+    def process_stream_as_lambda(self, deliveries: int = 1) -> StreamRun:
+        """New records through create_session by the mapping's rules: a failed batch is bisected or
+        retried, and discarded once its retries run out. Each attempt is delivered `deliveries` times
+        in a row (a duplicate delivery); if any of them failed, the attempt failed.
+        """
+        run = StreamRun()
+
+        def invoke(records: Sequence[PolledRecord]) -> InvocationResult:
+            events = [record.event for record in records]
+            results = [invoked(lambda: self.run_create_session(events)) for _ in range(deliveries)]
+            run.invocations += deliveries
+            run.failed_invocations += sum(not result.ok for result in results)
+            return decisive(results)
+
+        processor = ShardBatchProcessor(StreamRetryPolicy.of(self.source), invoke, run.discarded.append)
+        records = self.new_polled_records()
+        for start in range(0, len(records), self.source.batch_size):
+            processor.process(records[start : start + self.source.batch_size])
+        return run
+
     # ------------------------------------------------------------------ email side
     def deliver_emails(self, deliveries: int = 1) -> list[Any]:
         """Hands every caught invoke to send_email, each `deliveries` times; returns what each returned."""
@@ -85,6 +162,42 @@ class Pipeline:
 
         pending, self.invokes = self.invokes, []
         return [handler(payload, LambdaContextStub()) for payload in pending for _ in range(deliveries)]
+
+    def deliver_emails_as_lambda(
+        self, deliveries: int = 1, before_retry: Callable[[float], None] = lambda _seconds: None
+    ) -> EmailRun:
+        """Every caught invoke through send_email with the function's asynchronous retries: a failed
+        attempt is retried after AWS's delays (`before_retry` is told each, e.g. to move a clock) until
+        it succeeds or its retries run out. Each attempt is delivered `deliveries` times in a row; if
+        any of them failed, the attempt failed.
+        """
+        from send_email.app import handler
+
+        config = self.template.functions[SEND_EMAIL_FUNCTION].async_config
+        run = EmailRun()
+        pending = [QueuedEvent(str(n), json.dumps(p).encode(), 0.0) for n, p in enumerate(self.invokes)]
+        self.invokes = []
+        while pending:
+            retrying: list[QueuedEvent] = []
+            delay = 0.0
+            for event in pending:
+                payload = json.loads(event.payload)
+                results = [invoked(partial(handler, payload, LambdaContextStub())) for _ in range(deliveries)]
+                run.invocations += deliveries
+                run.failed_invocations += sum(not result.ok for result in results)
+                event.attempts += 1
+                event.last_result = decisive(results)
+                # The event's age is not what ends retries here; its attempts are.
+                step = next_step(event, event.received_at, config, AWS_ASYNC_RETRY_DELAYS)
+                if isinstance(step, Retry):
+                    retrying.append(event)
+                    delay = max(delay, step.delay_seconds)
+                elif isinstance(step, Discard):
+                    run.parked.append(payload)
+            if retrying:
+                before_retry(delay)
+            pending = retrying
+        return run
 
     def run(self, deliveries: int = 1) -> None:
         self.process_stream(deliveries)

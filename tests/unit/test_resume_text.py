@@ -1,6 +1,5 @@
 """Resume text extraction on real PDFs, including hostile ones that must end within the limits."""
 
-import io
 import os
 import subprocess
 import sys
@@ -8,7 +7,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 
 from interview_scheduling import resume_text
 from interview_scheduling.resume_text import (
@@ -18,15 +16,21 @@ from interview_scheduling.resume_text import (
     extract_resume_text,
 )
 from tests.pdf_factory import (
-    build_pdf,
+    contents_referencing_themselves,
+    encrypted,
     flate_bomb,
+    form_that_draws_itself,
     make_image_only_pdf,
     make_resume_pdf,
     make_text_pdf,
+    page_tree_containing_itself,
+    page_tree_cycle,
     pdf_from_contents,
     pdf_from_streams,
+    slow_content,
     stream,
     text_content,
+    wide_page_tree,
 )
 
 # Slack for fork, imports and a loaded CI machine; a bound on hanging, not a benchmark.
@@ -46,20 +50,6 @@ def assert_bounded(pdf: bytes, limits: ExtractionLimits, outcome: ExtractionOutc
     assert result.outcome is outcome, result
     assert elapsed < limits.max_seconds + SLACK_SECONDS
     return result
-
-
-def encrypted(pdf: bytes, user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    # RC4 needs no optional crypto package, so this runs wherever pypdf does.
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def slow_content(operations: int) -> bytes:
-    """A valid content stream of many tiny text operations: cheap to store, slow for pypdf."""
-    return b"BT /F1 12 Tf 72 720 Td\n" + b"(x) Tj 1 0 Td\n" * operations + b"ET"
 
 
 def test_one_page_resume() -> None:
@@ -206,71 +196,25 @@ def test_decompression_bomb_stops_at_the_memory_limit() -> None:
 
 
 def test_page_tree_that_contains_itself() -> None:
-    pdf = build_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
-
-    assert_bounded(pdf, DEFAULT, ExtractionOutcome.MALFORMED)
+    assert_bounded(page_tree_containing_itself(), DEFAULT, ExtractionOutcome.MALFORMED)
 
 
 def test_page_tree_cycle_through_two_nodes() -> None:
-    pdf = build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>",
-        ]
-    )
-
-    assert_bounded(pdf, DEFAULT, ExtractionOutcome.MALFORMED)
+    assert_bounded(page_tree_cycle(), DEFAULT, ExtractionOutcome.MALFORMED)
 
 
 def test_form_that_draws_itself_keeps_the_page_text() -> None:
-    form = stream(
-        b"/Me Do (Looped) Tj",
-        extra=b" /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Me 4 0 R >> >>",
-    )
-    pdf = build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
-            b" /Resources << /XObject << /Me 4 0 R >> /Font << /F1 6 0 R >> >> >>",
-            form,
-            stream(text_content(["Jane Doe"]) + b"\n/Me Do"),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
-
-    result = assert_bounded(pdf, DEFAULT, ExtractionOutcome.EXTRACTED)
+    result = assert_bounded(form_that_draws_itself("Jane Doe"), DEFAULT, ExtractionOutcome.EXTRACTED)
 
     assert result.text.startswith("Jane Doe")
 
 
 def test_contents_that_reference_themselves() -> None:
-    pdf = build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-            b"4 0 R",
-        ]
-    )
-
-    assert_bounded(pdf, DEFAULT, ExtractionOutcome.EMPTY)
+    assert_bounded(contents_referencing_themselves(), DEFAULT, ExtractionOutcome.EMPTY)
 
 
 def test_huge_page_tree() -> None:
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"
-    kids = b"3 0 R " * 100_000
-    pdf = build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [" + kids + b"] /Count 100000 >>",
-            page,
-            stream(text_content(["Jane Doe"])),
-        ]
-    )
-
-    result = assert_bounded(pdf, DEFAULT, ExtractionOutcome.TOO_LARGE)
+    result = assert_bounded(wide_page_tree(100_000), DEFAULT, ExtractionOutcome.TOO_LARGE)
 
     assert result.text == ""
 

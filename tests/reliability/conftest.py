@@ -1,0 +1,58 @@
+"""Fixtures of the reliability suite: one local runtime for the HTTP checks, and the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from aws_lambda_powertools import Metrics
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from local_runtime.http_client import ApiClient
+from local_runtime.launcher import RuntimeProcess
+from local_runtime.template import REPO_ROOT
+from tests.reliability.figures import FIGURES_KEY, Figures
+
+# Hypothesis (under Schemathesis) keeps a cache of its own; keep it with pytest's, out of the tree.
+set_hypothesis_home_dir(REPO_ROOT / ".pytest_cache" / "hypothesis")
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_metrics() -> Iterator[None]:
+    """Powertools keeps metrics while they are disabled, and once one metric holds 100 values it
+    serialises them, which raises without a namespace (tests have none). The handlers here run
+    hundreds of times in one process: start and leave each test with no metrics kept.
+    """
+    Metrics().clear_metrics()
+    yield
+    Metrics().clear_metrics()
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
+    process = RuntimeProcess(tmp_path_factory.mktemp("reliability"))
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def recruiter(runtime: RuntimeProcess) -> ApiClient:
+    """The recruiter API over HTTP, with the runtime's dev token."""
+    return ApiClient(runtime.info.api_url, runtime.info.dev_token)
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Figures:
+    return request.config.stash.setdefault(FIGURES_KEY, Figures())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    found = config.stash.get(FIGURES_KEY, None)
+    if found is None or not found.lines:
+        return  # nothing measured here (e.g. under xdist, whose workers keep their own figures)
+    terminalreporter.section("reliability figures")
+    for line in found.lines:
+        terminalreporter.write_line(line)
