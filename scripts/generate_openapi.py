@@ -34,10 +34,33 @@ def openapi_document() -> str:
 
 
 def _declare_route_security(document: dict[str, Any], template: StackTemplate) -> None:
-    """Who may call each operation, as the template's authorizer decides it."""
+    """Who may call each operation, as the template's authorizer decides it, and what the
+    authorizer answers itself (API Gateway's `{"message": ...}`, before any function runs)."""
+    schemas = document["components"]["schemas"]
+    schemas["GatewayError"] = {
+        "type": "object",
+        "properties": {"message": {"type": "string"}},
+        "required": ["message"],
+        "title": "GatewayError",
+    }
     for route in template.http_routes():
         operation = document["paths"][route.path][route.method.lower()]
         operation["security"] = [{"recruiterJwt": list(route.scopes)}] if route.authorizer else []
+        if route.authorizer is None:
+            continue
+        answers = operation["responses"]
+        answers["401"] = _json(
+            "Missing, invalid or expired token", {"$ref": "#/components/schemas/GatewayError"}
+        )
+        refusal = answers["403"]["content"]["application/json"]["schema"]
+        answers["403"] = _json(
+            "The token lacks the route's scope, or names no organisation",
+            {"anyOf": [{"$ref": "#/components/schemas/GatewayError"}, refusal]},
+        )
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 if __name__ == "__main__":

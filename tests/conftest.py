@@ -27,6 +27,10 @@ SERVICE_NAME = StackTemplate().document["Globals"]["Function"]["Environment"]["V
     "POWERTOOLS_SERVICE_NAME"
 ]
 os.environ["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
+# Metrics are disabled in tests, but Powertools still flushes every 100th value and needs a namespace.
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = StackTemplate().document["Globals"]["Function"]["Environment"][
+    "Variables"
+]["POWERTOOLS_METRICS_NAMESPACE"]
 
 TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",

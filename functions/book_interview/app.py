@@ -14,8 +14,8 @@ from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
     created,
-    error_responses,
     organisation_of,
+    responses,
     serve,
 )
 from interview_scheduling.interview_status import describe_interview, interview_out
@@ -25,7 +25,9 @@ logger = Logger()
 router = APIGatewayHttpRouter()
 
 
-@router.post("/jobs/<job_id>/interviews", responses=error_responses(403, 404, 409, 422), tags=["interviews"])
+@router.post(
+    "/jobs/<job_id>/interviews", responses=responses(201, BookingOut, 403, 404, 409), tags=["interviews"]
+)
 def book_interview(
     job_id: IdPath,
     request: Annotated[BookingIn, Body()],
@@ -49,7 +51,9 @@ def book_interview(
 
 
 @router.get(
-    "/jobs/<job_id>/interviews/<interview_id>", responses=error_responses(403, 404), tags=["interviews"]
+    "/jobs/<job_id>/interviews/<interview_id>",
+    responses=responses(200, InterviewOut, 403, 404),
+    tags=["interviews"],
 )
 def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
     return describe_interview(organisation_of(router.current_event), job_id, interview_id)
@@ -57,7 +61,7 @@ def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
 
 @router.post(
     "/jobs/<job_id>/interviews/<interview_id>/cancel",
-    responses=error_responses(403, 404, 409, 422),
+    responses=responses(200, InterviewOut, 403, 404, 409),
     tags=["interviews"],
 )
 def cancel_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
@@ -67,7 +71,7 @@ def cancel_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
 
 @router.post(
     "/jobs/<job_id>/interviews/<interview_id>/reschedule",
-    responses=error_responses(403, 404, 409, 422),
+    responses=responses(200, InterviewOut, 403, 404, 409),
     tags=["interviews"],
 )
 def reschedule_interview(

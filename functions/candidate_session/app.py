@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from interview_scheduling.http_api import create_resolver, error_responses, serve
+from interview_scheduling.http_api import create_resolver, responses, serve
 from interview_scheduling.schemas import SESSION_KEY_PATTERN, SessionView
 from interview_scheduling.session_access import open_session
 
@@ -18,7 +18,7 @@ router = APIGatewayHttpRouter()
 
 @router.get(
     "/sessions/<session_key>",
-    responses=error_responses(403, 404),
+    responses=responses(200, SessionView, 403, 404),
     tags=["sessions"],
 )
 def get_session(session_key: Annotated[str, Path(pattern=SESSION_KEY_PATTERN)]) -> SessionView:

@@ -14,8 +14,8 @@ from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
     created,
-    error_responses,
     organisation_of,
+    responses,
     serve,
 )
 from interview_scheduling.schemas import (
@@ -34,29 +34,35 @@ logger = Logger()
 router = APIGatewayHttpRouter()
 
 
-@router.post("/jobs", responses=error_responses(403), tags=["catalog"])
+@router.post("/jobs", responses=responses(201, JobOut, 403), tags=["catalog"])
 def create_job(job: Annotated[JobIn, Body()]) -> Response[JobOut]:
     return created(catalog.create_job(organisation_of(router.current_event), job))
 
 
-@router.get("/jobs/<job_id>", responses=error_responses(403, 404), tags=["catalog"])
+@router.get("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
 def get_job(job_id: IdPath) -> JobOut:
     return catalog.get_job(organisation_of(router.current_event), job_id)
 
 
-@router.post("/jobs/<job_id>/candidates", responses=error_responses(403, 404), tags=["catalog"])
+@router.post("/jobs/<job_id>/candidates", responses=responses(201, CandidateOut, 403, 404), tags=["catalog"])
 def create_candidate(job_id: IdPath, candidate: Annotated[CandidateIn, Body()]) -> Response[CandidateOut]:
     org = organisation_of(router.current_event)
     return created(catalog.create_candidate(org, job_id, candidate))
 
 
-@router.get("/jobs/<job_id>/candidates/<candidate_id>", responses=error_responses(403, 404), tags=["catalog"])
+@router.get(
+    "/jobs/<job_id>/candidates/<candidate_id>",
+    responses=responses(200, CandidateOut, 403, 404),
+    tags=["catalog"],
+)
 def get_candidate(job_id: IdPath, candidate_id: IdPath) -> CandidateOut:
     return catalog.get_candidate(organisation_of(router.current_event), job_id, candidate_id)
 
 
 @router.post(
-    "/jobs/<job_id>/candidates/<candidate_id>/resume", responses=error_responses(403, 404), tags=["catalog"]
+    "/jobs/<job_id>/candidates/<candidate_id>/resume",
+    responses=responses(201, ResumeUploadOut, 403, 404),
+    tags=["catalog"],
 )
 def request_resume_upload(
     job_id: IdPath, candidate_id: IdPath, _: Annotated[ResumeUploadIn, Body()]
@@ -65,12 +71,12 @@ def request_resume_upload(
     return created(catalog.request_resume_upload(org, job_id, candidate_id))
 
 
-@router.post("/jobs/<job_id>/slots", responses=error_responses(403, 404, 422), tags=["catalog"])
+@router.post("/jobs/<job_id>/slots", responses=responses(201, SlotOut, 403, 404), tags=["catalog"])
 def create_slot(job_id: IdPath, slot: Annotated[SlotIn, Body()]) -> Response[SlotOut]:
     return created(catalog.create_slot(organisation_of(router.current_event), job_id, slot))
 
 
-@router.get("/jobs/<job_id>/slots", responses=error_responses(403, 404, 422), tags=["catalog"])
+@router.get("/jobs/<job_id>/slots", responses=responses(200, SlotPage, 403, 404), tags=["catalog"])
 def list_slots(
     job_id: IdPath,
     available: Annotated[bool, Query(description="Only open, future slots with a free seat")] = False,

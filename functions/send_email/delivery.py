@@ -8,6 +8,7 @@ twice, and nothing can make it be lost.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -24,6 +25,7 @@ from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.settings import email_settings
 
 CLAIM_LEASE = timedelta(seconds=60)
+FINAL_STATUSES = frozenset({EmailStatus.SENT.value, EmailStatus.FAILED.value, EmailStatus.SUPERSEDED.value})
 # SES answers that retrying will not help: the address, the sender or the account is refused.
 PERMANENT_SES_ERRORS = frozenset(
     {
@@ -67,6 +69,10 @@ def deliver(request: EmailRequest) -> Outcome | None:
         message = build_message(request.kind, _details(session, request, key))
     except ValueError as error:
         return _record(request, session, Outcome(EmailStatus.FAILED, failure_reason=f"not sendable: {error}"))
+    return _send(request, session, message)
+
+
+def _send(request: EmailRequest, session: InterviewSession, message: EmailMessage) -> Outcome:
     try:
         sent = aws_clients.sesv2().send_email(
             FromEmailAddress=email_settings().sender_email,
@@ -79,12 +85,20 @@ def deliver(request: EmailRequest) -> Outcome | None:
             return _record(
                 request, session, Outcome(EmailStatus.FAILED, failure_reason=f"SES refused: {code}")
             )
-        _release(request, f"will retry after {code}")
-        raise RetryLater(code) from error
+        return _failed_for_now(request, session, code, error)
     except BotoCoreError as error:
-        _release(request, f"will retry after {type(error).__name__}")
-        raise RetryLater(type(error).__name__) from error
+        return _failed_for_now(request, session, type(error).__name__, error)
     return _record(request, session, Outcome(EmailStatus.SENT, message_id=sent["MessageId"]))
+
+
+def _failed_for_now(request: EmailRequest, session: InterviewSession, code: str, error: Exception) -> Outcome:
+    """A transient failure: Lambda retries the event, and the last attempt records FAILED."""
+    attempts = int(session.emails.as_dict()[request.message_key].get("attempts", 0)) + 1
+    if attempts >= email_settings().max_send_attempts:
+        reason = f"SES kept failing ({code}); gave up after {attempts} attempts"
+        return _record(request, session, Outcome(EmailStatus.FAILED, failure_reason=reason))
+    _release(request, f"will retry after {code}", attempts)
+    raise RetryLater(code) from error
 
 
 def _details(session: InterviewSession, request: EmailRequest, key: str | None) -> InvitationDetails:
@@ -116,18 +130,18 @@ def _claim(request: EmailRequest) -> InterviewSession | None:
     now = _now()
     entry = InterviewSession.emails[request.message_key]
     session = InterviewSession(request.interview_id)
+    abandoned = (entry["status"] == EmailStatus.SENDING.value) & (
+        entry["claimed_at"] < (now - CLAIM_LEASE).isoformat()
+    )
+    # Field by field, so the entry keeps its count of attempts.
     claimed = update_if(
         session,
-        [entry.set(_entry(EmailStatus.SENDING, now, claimed_at=now.isoformat()))],
-        condition=InterviewSession.interview_id.exists()
-        & (
-            entry.does_not_exist()
-            | (entry["status"] == EmailStatus.PENDING.value)
-            | (
-                (entry["status"] == EmailStatus.SENDING.value)
-                & (entry["claimed_at"] < (now - CLAIM_LEASE).isoformat())
-            )
-        ),
+        [
+            entry["status"].set(EmailStatus.SENDING.value),
+            entry["claimed_at"].set(now.isoformat()),
+            entry["updated_at"].set(now.isoformat()),
+        ],
+        condition=(entry["status"] == EmailStatus.PENDING.value) | abandoned,
     )
     if not claimed:
         _retry_if_unfinished(request)
@@ -143,19 +157,21 @@ def _retry_if_unfinished(request: EmailRequest) -> None:
     except DoesNotExist as error:
         raise RetryLater("no session yet for this interview") from error
     status = current.emails.as_dict().get(request.message_key, {}).get("status")
-    if status == EmailStatus.SENDING.value:
-        raise RetryLater("another delivery of this message is sending it")
+    if status not in FINAL_STATUSES:
+        raise RetryLater(f"the message is {status or 'not yet requested'}; not finished")
     logger.info("message already handled", extra={"email_message": request.message_key, "status": status})
 
 
-def _release(request: EmailRequest, reason: str) -> None:
+def _release(request: EmailRequest, reason: str, attempts: int) -> None:
     """Gives the claim back, so the retry can take it at once and the recruiter sees why."""
     now = _now()
+    entry = InterviewSession.emails[request.message_key]
     InterviewSession(request.interview_id).update(
         actions=[
-            InterviewSession.emails[request.message_key].set(
-                _entry(EmailStatus.PENDING, now, failure_reason=reason)
-            )
+            entry["status"].set(EmailStatus.PENDING.value),
+            entry["failure_reason"].set(reason),
+            entry["attempts"].set(attempts),
+            entry["updated_at"].set(now.isoformat()),
         ]
     )
 

@@ -31,7 +31,8 @@ def test_invalid_job_bodies_are_refused_with_the_field_named(api, body, bad_fiel
     response = api.post("/jobs", body)
 
     assert response.status == 422
-    assert any(bad_field in error["loc"] for error in response.body["detail"])
+    assert response.body["reason"] == "invalid_request"
+    assert any(bad_field in error["loc"] for error in response.body["errors"])
 
 
 def test_a_body_that_is_not_json_is_refused(api):
@@ -94,7 +95,10 @@ def test_a_candidate_under_another_organisations_job_is_refused(api):
     assert response.body["reason"] == "job_not_found"
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "a@b", "ada@example.com\r\nBcc: x@y.z"])
+@pytest.mark.parametrize(
+    "email",
+    ["not-an-email", "a@b", "ada@example.com\r\nBcc: x@y.z", "josé@example.com", "ada@bücher.example"],
+)
 def test_candidate_emails_are_validated(api, email):
     job_id = create_job(api)
 

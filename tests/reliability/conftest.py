@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aws_lambda_powertools import Metrics
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from local_runtime.http_client import ApiClient
@@ -15,17 +14,6 @@ from tests.reliability.figures import FIGURES_KEY, Figures
 
 # Hypothesis (under Schemathesis) keeps a cache of its own; keep it with pytest's, out of the tree.
 set_hypothesis_home_dir(REPO_ROOT / ".pytest_cache" / "hypothesis")
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_metrics() -> Iterator[None]:
-    """Powertools keeps metrics while they are disabled, and once one metric holds 100 values it
-    serialises them, which raises without a namespace (tests have none). The handlers here run
-    hundreds of times in one process: start and leave each test with no metrics kept.
-    """
-    Metrics().clear_metrics()
-    yield
-    Metrics().clear_metrics()
 
 
 @pytest.fixture(scope="session")

@@ -151,16 +151,6 @@ def test_ses_throttling_for_a_while_delays_the_invitations_and_loses_none(
     assert (len(sent_emails()), len(run.parked)) == (bookings, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Throttling that outlasts Lambda's asynchronous retries (MaximumRetryAttempts 2) parks the "
-        "event in EmailFailuresQueue, but the email entry stays PENDING with failure_reason "
-        "'will retry after TooManyRequestsException' (send_email/delivery.py `_release`): nothing "
-        "will retry it, and the session is left without a SENT/FAILED/SUPERSEDED outcome."
-    ),
-)
 @pytest.mark.parametrize("bookings", scales(quick=1, full=5))
 def test_ses_throttling_past_the_retry_budget_leaves_a_final_outcome(
     api: ApiClient, pipeline: Pipeline, ses_hook: Callable[[SesHook], SesHook], bookings: int
@@ -172,10 +162,14 @@ def test_ses_throttling_past_the_retry_budget_leaves_a_final_outcome(
     pipeline.process_stream()
     run = pipeline.deliver_emails_as_lambda()
 
-    if len(run.parked) != bookings:  # a broken premise must fail here, not pass as the expected failure
-        pytest.fail(f"Lambda was expected to give up on every event, not {len(run.parked)}/{bookings}")
-    statuses = Counter(invitation_of(interview_view(api, job_id, i))["status"] for i in interviews)
-    assert set(statuses) <= {"SENT", "FAILED", "SUPERSEDED"}, statuses
+    # The last of Lambda's attempts records the failure instead of leaving the email waiting.
+    outcomes = Counter(
+        f"{invitation['status']}: {invitation['failure_reason']}"
+        for invitation in (invitation_of(interview_view(api, job_id, i)) for i in interviews)
+    )
+    reason = "SES kept failing (TooManyRequestsException); gave up after 3 attempts"
+    assert outcomes == Counter({f"FAILED: {reason}": bookings})
+    assert (len(run.parked), sent_emails()) == (0, [])
 
 
 # ---------------------------------------------------------------- refusals
@@ -189,12 +183,9 @@ def test_refused_addresses_are_recorded_as_failed_with_the_reason(
     figures: Figures,
     bookings: int,
 ) -> None:
-    # A third are refused by SES (as its sandbox refuses unverified recipients), a third are
-    # addresses the API accepts but no invitation can be built for (non-ASCII), a third are fine.
-    addresses = [
-        (f"bounce{n}@example.com", f"josé{n}@example.com", f"ok{n}@example.com")[n % 3]
-        for n in range(bookings)
-    ]
+    # Half are refused by SES (as its sandbox refuses unverified recipients), half are fine.
+    # (Addresses no invitation could be built for, non-ASCII ones, are refused by the API itself.)
+    addresses = [(f"bounce{n}@example.com", f"ok{n}@example.com")[n % 2] for n in range(bookings)]
     ses_hook(SesHook(lambda to: "MessageRejected" if to[0].startswith("bounce") else None))
     job_id = create_job(api)
     interviews = book_candidates(api, job_id, addresses)
@@ -210,13 +201,10 @@ def test_refused_addresses_are_recorded_as_failed_with_the_reason(
                 "FAILED",
                 "SES refused: MessageRejected",
             )
-        elif address.startswith("josé"):
-            assert invitation["status"] == "FAILED"
-            assert invitation["failure_reason"].startswith("not sendable: candidate_email")
         else:
             assert invitation["status"] == "SENT"
     figures.record(f"faults.refused_addresses[{bookings}]", dict(outcomes))
-    assert len(sent_emails()) == bookings // 3
+    assert len(sent_emails()) == bookings // 2
 
 
 @pytest.mark.parametrize("bookings", scales(quick=1, full=5))

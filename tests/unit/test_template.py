@@ -96,6 +96,12 @@ def test_send_email_retries_a_bounded_number_of_times_then_parks_the_event(stack
     assert config.on_failure_queue_id in stack_template.queue_ids()
 
 
+def test_send_email_knows_which_attempt_is_its_last(stack_template):
+    function = stack_template.functions["SendEmailFunction"]
+    attempts = int(function.environment["MAX_SEND_ATTEMPTS"])
+    assert attempts == function.async_config.maximum_retry_attempts + 1
+
+
 @pytest.mark.parametrize("function_id", list(StackTemplate().functions))
 def test_each_handler_named_in_the_template_can_be_imported(function_id, stack_template):
     spec = stack_template.functions[function_id]

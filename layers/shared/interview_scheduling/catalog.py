@@ -8,7 +8,7 @@ the caller does not own.
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -155,8 +155,8 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
 # ---------------------------------------------------------------- slots
 def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
     try:
-        starts_at = to_utc(request.interview_date, request.start_time, request.timezone)
-        ends_at = to_utc(request.interview_date, request.end_time, request.timezone)
+        starts_at = to_utc(request.interview_date, time.fromisoformat(request.start_time), request.timezone)
+        ends_at = to_utc(request.interview_date, time.fromisoformat(request.end_time), request.timezone)
     except InvalidLocalTime as error:
         raise RuleViolation("nonexistent_local_time", str(error)) from error
     if starts_at <= _now():
@@ -166,8 +166,8 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
         slot_id=new_id(),
         org_id=org,
         interview_date=request.interview_date.isoformat(),
-        start_time=request.start_time.strftime("%H:%M"),
-        end_time=request.end_time.strftime("%H:%M"),
+        start_time=request.start_time,
+        end_time=request.end_time,
         time_zone=request.timezone,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -208,8 +208,8 @@ def slot_out(slot: InterviewSlot) -> SlotOut:
         slot_id=slot.slot_id,
         job_id=slot.job_id,
         interview_date=slot.interview_date,  # type: ignore[arg-type]
-        start_time=slot.start_time,  # type: ignore[arg-type]
-        end_time=slot.end_time,  # type: ignore[arg-type]
+        start_time=slot.start_time,
+        end_time=slot.end_time,
         timezone=slot.time_zone,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,

@@ -3,7 +3,7 @@
 Every input is bounded (lengths, counts) and unknown fields are refused.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import (
@@ -27,6 +27,8 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
+# A wall-clock time in the slot's zone, HH:MM: not an instant, so it has no UTC offset.
+WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{3,32}$")]
 
 
@@ -34,9 +36,15 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where: e.g. ['body', 'email'] or ['query', 'limit']")
+    type: str = Field(description="What kind of problem, e.g. missing, string_too_long")
+
+
 class ErrorBody(BaseModel):
-    reason: str = Field(description="Stable machine-readable code, e.g. slot_full")
+    reason: str = Field(description="Stable machine-readable code, e.g. slot_full or invalid_request")
     message: str
+    errors: list[FieldError] | None = Field(default=None, description="For invalid_request: each problem")
 
 
 # ---------------------------------------------------------------- jobs
@@ -74,6 +82,14 @@ class CandidateIn(_Input):
         default=None, description="Resume text, if already parsed; otherwise upload a PDF."
     )
 
+    @field_validator("email")
+    @classmethod
+    def _mailable(cls, email: str) -> str:
+        # SES and the invitation need plain ASCII addresses; refuse now, not at the first email.
+        if not email.isascii():
+            raise ValueError("the address must be plain ASCII")
+        return email
+
 
 class CandidateOut(BaseModel):
     candidate_id: str
@@ -110,8 +126,8 @@ class ResumeUploadOut(BaseModel):
 # ---------------------------------------------------------------- slots
 class SlotIn(_Input):
     interview_date: date
-    start_time: time
-    end_time: time
+    start_time: WallClock
+    end_time: WallClock
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         description="IANA time zone name, e.g. Asia/Kolkata"
     )
@@ -129,7 +145,7 @@ class SlotIn(_Input):
 
     @field_validator("end_time")
     @classmethod
-    def _after_start(cls, end: time, info: ValidationInfo) -> time:
+    def _after_start(cls, end: str, info: ValidationInfo) -> str:
         start = info.data.get("start_time")
         if start is not None and end <= start:
             raise ValueError("end_time must be after start_time")
@@ -140,8 +156,8 @@ class SlotOut(BaseModel):
     slot_id: str
     job_id: str
     interview_date: date
-    start_time: time
-    end_time: time
+    start_time: WallClock
+    end_time: WallClock
     timezone: str
     starts_at: datetime
     ends_at: datetime

@@ -54,6 +54,8 @@ class EmailSettings(BaseSettings):
 
     sender_email: str = Field(min_length=3)
     interview_base_url: HttpUrl
+    # Lambda's asynchronous attempts (1 + MaximumRetryAttempts): the last one records FAILED.
+    max_send_attempts: int = Field(default=3, ge=1)
 
 
 @lru_cache(maxsize=1)
