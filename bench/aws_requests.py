@@ -56,7 +56,7 @@ BOOKINGS = 200
 def counted() -> Iterator[Counter[str]]:
     before = Counter(SENT)
     window: Counter[str] = Counter()
-    # Powertools prints each 100th metric value even with metrics disabled; they are not figures.
+    # Powertools prints a metric once it holds 100 values, even with metrics disabled: not figures.
     with redirect_stdout(io.StringIO()):
         yield window
     window.update(SENT - before)

@@ -3,7 +3,6 @@
 import importlib
 
 import pytest
-from pydantic_settings import BaseSettings
 from pynamodb.models import Model
 
 from interview_scheduling import models, settings
@@ -17,7 +16,7 @@ MODELS = [
     models.InterviewSession,
 ]
 # Which function must be given each settings model's variables.
-SETTINGS_USERS: list[tuple[type[BaseSettings], list[str]]] = [
+SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
     (
         settings.DataSettings,
         [

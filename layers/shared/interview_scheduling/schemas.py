@@ -72,6 +72,9 @@ class JobOut(BaseModel):
 
 # ---------------------------------------------------------------- candidates
 class CandidateIn(_Input):
+    # Built on first use: only the catalog takes candidates, and email validation is costly to load.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
     full_name: ShortText
     email: Annotated[EmailStr, Field(max_length=254)]
     phone: Phone | None = None

@@ -5,16 +5,29 @@ fails the first invocation loudly, and tests can reset the cache instead of depe
 import order.
 """
 
+import os
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, HttpUrl
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 
-class DataSettings(BaseSettings):
+class FromEnvironment(BaseModel):
+    """Settings read from the environment variable named like each field, in upper case.
+
+    Plain pydantic rather than pydantic-settings, whose import costs every cold start.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        given = {name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ}
+        return cls.model_validate(given)
+
+
+class DataSettings(FromEnvironment):
     """Where the data lives: every function has these (template Globals)."""
-
-    model_config = SettingsConfigDict(frozen=True)
 
     jobs_table: str = Field(min_length=1)
     candidates_table: str = Field(min_length=1)
@@ -24,9 +37,7 @@ class DataSettings(BaseSettings):
     resumes_bucket: str = Field(min_length=1)
 
 
-class ApiSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class ApiSettings(FromEnvironment):
     organisation_claim: str = "org_id"
     max_resume_bytes: int = 10 * 1024 * 1024
     resume_upload_expiry_seconds: int = 900
@@ -34,24 +45,18 @@ class ApiSettings(BaseSettings):
     booking_replay_window_seconds: int = 600
 
 
-class SessionSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class SessionSettings(FromEnvironment):
     send_email_function: str = Field(min_length=1)
     session_language_code: str = "en-IN"
     session_accent_tld: str = "co.in"
 
 
-class SessionWindowSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class SessionWindowSettings(FromEnvironment):
     session_opens_before_minutes: int = Field(default=30, ge=0)
     session_closes_after_minutes: int = Field(default=180, ge=0)
 
 
-class EmailSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class EmailSettings(FromEnvironment):
     sender_email: str = Field(min_length=3)
     interview_base_url: HttpUrl
     # Lambda's asynchronous attempts (1 + MaximumRetryAttempts): the last one records FAILED.
@@ -60,27 +65,27 @@ class EmailSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def data_settings() -> DataSettings:
-    return DataSettings()  # type: ignore[call-arg]
+    return DataSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def api_settings() -> ApiSettings:
-    return ApiSettings()
+    return ApiSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def session_settings() -> SessionSettings:
-    return SessionSettings()  # type: ignore[call-arg]
+    return SessionSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def session_window_settings() -> SessionWindowSettings:
-    return SessionWindowSettings()
+    return SessionWindowSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def email_settings() -> EmailSettings:
-    return EmailSettings()  # type: ignore[call-arg]
+    return EmailSettings.from_environment()
 
 
 def reset_settings() -> None:

@@ -1,0 +1,579 @@
+"""End-to-end throughput of the local runtime: bookings over HTTP until every invitation is in the
+outbox, next to the embedded AWS's floor for the same AWS requests.
+
+Run: make bench (or PYTHONPATH=layers/shared:functions:. python bench/pipeline_throughput.py [-n N]).
+
+Pipeline: `python -m local_runtime --no-demo` in a subprocess (as the e2e tests start it); one job,
+N candidates and N/10 slots of 10 seats are created first (not timed); then N bookings are posted
+from a thread pool, and the clock stops when N emails are in the outbox.
+
+Floor: a fresh embedded AWS in its own process, as the runtime has it, gets the AWS requests the
+pipeline makes for N bookings (bench/aws_requests.py counts them), sent straight from boto3 clients
+on as many threads: per booking one TransactWriteItems; per session its share of the BatchGetItem
+requests of its stream batch (up to 100 keys each; batch sizes from the runtime's log), one
+TransactWriteItems and one lambda Invoke (moto answers it 404, as no function is deployed there:
+the round trip is what is measured); per email two UpdateItem and one SendEmail of an invitation
+taken from the pipeline's outbox. Stream polling, the HTTP gateway, JWT checks and the worker
+processes are the pipeline's own cost.
+
+Also printed: where the pipeline's time goes (the create_session and send_email invocations, from
+the runtime's log) and the CPU time per booking of each side (Linux /proc: this process and its
+descendants). Prints `name: value` lines; the run takes about a minute for N=500 on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import re
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from local_runtime.config import LOCAL_PARAMETERS
+from local_runtime.embedded_aws import EmbeddedAws
+from local_runtime.http_client import ApiClient, ApiResponse
+from local_runtime.launcher import RuntimeProcess
+from local_runtime.resources import create_resources, verify_sender_identity
+from local_runtime.runtime import DUMMY_CREDENTIALS
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sesv2 import SESV2Client
+
+GOAL_SHARE_OF_FLOOR = 0.70
+SEATS_PER_SLOT = 10
+RESUME_TEXT = "Python, Go, Kafka; built payment systems for ten years."
+MAIL_TIMEOUT_SECONDS = 240.0
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem, as DynamoDB allows
+BATCH_WRITE_LIMIT = 25  # items per BatchWriteItem
+ORG = "org-bench"
+SEND_EMAIL_FUNCTION = "SendEmailFunction"
+
+
+def created(response: ApiResponse) -> dict[str, Any]:
+    if response.status != 201:
+        raise RuntimeError(f"HTTP {response.status}: {response.text()}")
+    return response.json()  # type: ignore[no-any-return]
+
+
+def slot_body(index: int) -> dict[str, Any]:
+    """A one-minute slot, each at its own minute from the day after tomorrow on."""
+    day, minute = divmod(index, 1000)
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        days=2 + day, minutes=minute
+    )
+    return {
+        "interview_date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": (start + timedelta(minutes=1)).strftime("%H:%M"),
+        "timezone": "UTC",
+        "ai_interview_type": "coding",
+        "capacity": SEATS_PER_SLOT,
+    }
+
+
+def candidate_body(index: int) -> dict[str, Any]:
+    # The resume text is given, so sessions need no PDF: the figure is the pipeline's, not pypdf's.
+    return {
+        "full_name": f"Candidate {index}",
+        "email": f"candidate{index}@example.com",
+        "resume_text": RESUME_TEXT,
+    }
+
+
+def prepare(api: ApiClient, bookings: int, pool: ThreadPoolExecutor) -> tuple[str, list[dict[str, str]]]:
+    """One job, a candidate per booking and slots enough for all; returns the booking bodies."""
+    job_id = created(api.post("/jobs", {"job_title": "Backend Engineer", "company_name": "Acme"}))["job_id"]
+    slot_count = math.ceil(bookings / SEATS_PER_SLOT)
+    slots = list(
+        pool.map(
+            lambda i: created(api.post(f"/jobs/{job_id}/slots", slot_body(i)))["slot_id"], range(slot_count)
+        )
+    )
+    candidates = list(
+        pool.map(
+            lambda i: created(api.post(f"/jobs/{job_id}/candidates", candidate_body(i)))["candidate_id"],
+            range(bookings),
+        )
+    )
+    # Neighbouring bookings take different slots, so concurrent ones rarely meet on one item.
+    return job_id, [{"candidate_id": c, "slot_id": slots[i % slot_count]} for i, c in enumerate(candidates)]
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and every live descendant, from Linux's /proc."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid], ticks[pid] = int(fields[1]), int(fields[11]) + int(fields[12])
+    family, grown = {os.getpid()}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                grown = True
+    return sum(ticks.get(pid, 0) for pid in family) / os.sysconf("SC_CLK_TCK")
+
+
+def count_emails(outbox: Path) -> int:
+    return sum(1 for _ in outbox.glob("*.eml")) if outbox.exists() else 0
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    bookings: int
+    booking_seconds: float
+    total_seconds: float
+    cpu_seconds: float  # of the bench, the runtime and its workers, while the clock ran
+    stages: StageLog
+    invitation: bytes
+
+
+def run_pipeline(bookings: int, concurrency: int) -> PipelineRun:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-pipeline-") as folder,
+        RuntimeProcess(Path(folder)) as runtime,
+        ThreadPoolExecutor(concurrency) as pool,
+    ):
+        info = runtime.info
+        print(f"runtime_startup_s: {info.startup_seconds:.1f}")
+        api = ApiClient(info.api_url, info.dev_token)
+        job_id, bodies = prepare(api, bookings, pool)
+        outbox = Path(info.outbox_dir)
+        log_start = len(runtime.log_text())
+
+        started, cpu_before = time.perf_counter(), cpu_seconds()
+        statuses = Counter(pool.map(lambda body: api.post(f"/jobs/{job_id}/interviews", body).status, bodies))
+        booked = time.perf_counter()
+        if statuses != Counter({201: bookings}):
+            raise RuntimeError(f"bookings answered {dict(statuses)}, not 201 each")
+        deadline = booked + MAIL_TIMEOUT_SECONDS
+        while count_emails(outbox) < bookings:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(
+                    f"{count_emails(outbox)} of {bookings} emails after {MAIL_TIMEOUT_SECONDS} s"
+                )
+            time.sleep(0.05)
+        finished, cpu_after = time.perf_counter(), cpu_seconds()
+        return PipelineRun(
+            bookings=bookings,
+            booking_seconds=booked - started,
+            total_seconds=finished - started,
+            cpu_seconds=cpu_after - cpu_before,
+            stages=StageLog.parse(runtime.log_text()[log_start:], StackTemplate()),
+            invitation=min(outbox.glob("*.eml")).read_bytes(),
+        )
+
+
+@dataclass(frozen=True)
+class StageLog:
+    """What the runtime's console log says about the stages after booking, during the timed run."""
+
+    session_batches: list[int]  # records per create_session invocation that carried bookings
+    session_batch_ms: list[float]  # each of those invocations' duration
+    email_ms: list[float]  # each send_email invocation that succeeded
+    retries: int  # invocations that failed and were retried
+
+    @classmethod
+    def parse(cls, log: str, template: StackTemplate) -> StageLog:
+        (source,) = template.stream_sources()
+        batch = re.compile(
+            rf"→ {re.escape(source.function_id)}\s+(\d+) records? \[([A-Z,]+)\].*?(\d+) ms$", re.MULTILINE
+        )
+        booked = [m for m in batch.finditer(log) if "INSERT" in m.group(2).split(",")]
+        email = re.compile(rf"{SEND_EMAIL_FUNCTION}\s+req=\S+\s+attempt \d+ ok\s+(\d+) ms$", re.MULTILINE)
+        return cls(
+            session_batches=[int(m.group(1)) for m in booked],
+            session_batch_ms=[float(m.group(3)) for m in booked],
+            email_ms=[float(m.group(1)) for m in email.finditer(log)],
+            retries=len(re.findall(r"attempt \d+ failed", log)),
+        )
+
+
+# ---------------------------------------------------------------------------------------- floor
+def serve_floor_aws(endpoints: Queue[str], stop: Event) -> None:
+    """An embedded AWS with the template's resources, in this process until `stop` is set."""
+    aws = EmbeddedAws()
+    endpoint = aws.start()
+    session = aws_session()
+    create_resources(StackTemplate(), session, endpoint_url=endpoint)
+    verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session, endpoint_url=endpoint)
+    endpoints.put(endpoint)
+    stop.wait()
+    aws.stop()
+
+
+def aws_session() -> boto3.Session:
+    return boto3.Session(
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=LOCAL_REGION,
+    )
+
+
+def attr(value: str) -> dict[str, str]:
+    """A DynamoDB string value."""
+    return {"S": value}
+
+
+class Floor:
+    """The pipeline's AWS requests for N bookings, sent straight to an embedded AWS."""
+
+    def __init__(self, endpoint: str, bookings: int, concurrency: int, invitation: bytes) -> None:
+        self.bookings = bookings
+        self.slots = math.ceil(bookings / SEATS_PER_SLOT)
+        session = aws_session()
+        # As many connections as threads; like the functions, standard retries.
+        config = Config(max_pool_connections=concurrency, retries={"mode": "standard", "max_attempts": 3})
+        self.dynamodb: DynamoDBClient = session.client("dynamodb", endpoint_url=endpoint, config=config)
+        self.lambda_: LambdaClient = session.client("lambda", endpoint_url=endpoint, config=config)
+        self.sesv2: SESV2Client = session.client("sesv2", endpoint_url=endpoint, config=config)
+        self.sent: Counter[str] = Counter()
+        for client in (self.dynamodb, self.lambda_, self.sesv2):
+            client.meta.events.register("before-send", self._count)
+        template = StackTemplate()
+        (source,) = template.stream_sources()
+        # Table names as the stream's function gets them (the template's Globals give every function all).
+        environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
+        self.tables = {name: environment[name] for name in environment if name.endswith("_TABLE")}
+        self.invitation = invitation
+        self.now = datetime.now(UTC).isoformat()
+
+    def _count(self, event_name: str, **_: Any) -> None:
+        self.sent[event_name.split(".", 1)[1]] += 1
+
+    def table(self, name: str) -> str:
+        return self.tables[f"{name.upper()}_TABLE"]
+
+    def prepare(self) -> None:
+        """The job, candidates and slots the pipeline created through the API (not timed)."""
+        items: list[tuple[str, dict[str, Any]]] = [("jobs", self.job_item())]
+        items += [("candidates", self.candidate_item(i)) for i in range(self.bookings)]
+        items += [("slots", self.slot_item(i)) for i in range(self.slots)]
+        for start in range(0, len(items), BATCH_WRITE_LIMIT):
+            chunk = items[start : start + BATCH_WRITE_LIMIT]
+            request: dict[str, list[Any]] = {}
+            for table, item in chunk:
+                request.setdefault(self.table(table), []).append({"PutRequest": {"Item": item}})
+            self.dynamodb.batch_write_item(RequestItems=request)
+        self.sent.clear()
+
+    def job_item(self) -> dict[str, Any]:
+        return {
+            "job_id": attr("job-0"),
+            "org_id": attr(ORG),
+            "job_title": attr("Backend Engineer"),
+            "company_name": attr("Acme"),
+            "coding_language": attr("PYTHON"),
+            "created_at": attr(self.now),
+        }
+
+    def candidate_item(self, index: int) -> dict[str, Any]:
+        return {
+            "job_id": attr("job-0"),
+            "candidate_id": attr(f"candidate-{index}"),
+            "org_id": attr(ORG),
+            "full_name": attr(f"Candidate {index}"),
+            "email": attr(f"candidate{index}@example.com"),
+            "resume_text": attr(RESUME_TEXT),
+            "created_at": attr(self.now),
+        }
+
+    def slot_item(self, index: int) -> dict[str, Any]:
+        body = slot_body(index)
+        starts_at = f"{body['interview_date']}T{body['start_time']}:00+00:00"
+        return {
+            "job_id": attr("job-0"),
+            "slot_id": attr(f"slot-{index}"),
+            "org_id": attr(ORG),
+            "interview_date": attr(body["interview_date"]),
+            "start_time": attr(body["start_time"]),
+            "end_time": attr(body["end_time"]),
+            "time_zone": attr("UTC"),
+            "starts_at": attr(starts_at),
+            "ends_at": attr(starts_at),
+            "ai_interview_type": attr("coding"),
+            "capacity": {"N": str(SEATS_PER_SLOT)},
+            "booked_count": {"N": "0"},
+            "status": attr("OPEN"),
+            "created_at": attr(self.now),
+        }
+
+    def slot_of(self, index: int) -> str:
+        return f"slot-{index % self.slots}"
+
+    # -------------------------------------------------------------- the requests, as the functions send them
+    def book(self, index: int) -> None:
+        interview = {
+            "interview_id": attr(f"interview-{index}"),
+            "org_id": attr(ORG),
+            "job_id": attr("job-0"),
+            "candidate_id": attr(f"candidate-{index}"),
+            "slot_id": attr(self.slot_of(index)),
+            "status": attr("SCHEDULED"),
+            "request_fingerprint": attr(f"{index:064d}"),
+            "revision": {"N": "0"},
+            "created_at": attr(self.now),
+            "updated_at": attr(self.now),
+        }
+        self.dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table("interviews"),
+                        "Item": interview,
+                        "ConditionExpression": "attribute_not_exists(interview_id)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table("candidates"),
+                        "Key": {"job_id": attr("job-0"), "candidate_id": attr(f"candidate-{index}")},
+                        "UpdateExpression": "SET active_interview_id = :id",
+                        "ConditionExpression": "org_id = :org AND attribute_not_exists(active_interview_id)",
+                        "ExpressionAttributeValues": {":id": attr(f"interview-{index}"), ":org": attr(ORG)},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table("slots"),
+                        "Key": {"job_id": attr("job-0"), "slot_id": attr(self.slot_of(index))},
+                        "UpdateExpression": "ADD booked_count :one",
+                        "ConditionExpression": "org_id = :org AND booked_count < #capacity "
+                        "AND #status = :open AND starts_at > :now",
+                        "ExpressionAttributeNames": {"#capacity": "capacity", "#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":one": {"N": "1"},
+                            ":org": attr(ORG),
+                            ":open": attr("OPEN"),
+                            ":now": attr(self.now),
+                        },
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+
+    def batch_context(self, indexes: Sequence[int]) -> None:
+        keys: list[tuple[str, dict[str, Any]]] = [("jobs", {"job_id": attr("job-0")})]
+        for i in indexes:
+            keys.append(("candidates", {"job_id": attr("job-0"), "candidate_id": attr(f"candidate-{i}")}))
+            keys.append(("slots", {"job_id": attr("job-0"), "slot_id": attr(self.slot_of(i))}))
+            keys.append(("sessions", {"interview_id": attr(f"interview-{i}")}))
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {}
+            for table, key in keys[start : start + BATCH_GET_LIMIT]:
+                entry = request.setdefault(self.table(table), {"Keys": [], "ConsistentRead": True})
+                if key not in entry["Keys"]:
+                    entry["Keys"].append(key)
+            self.dynamodb.batch_get_item(RequestItems=request)
+
+    def create_session(self, index: int) -> None:
+        session: dict[str, Any] = {
+            "interview_id": attr(f"interview-{index}"),
+            "key_hash": attr(f"{index:064x}"),
+            "undelivered_key": attr(f"{index:043d}"),
+            "org_id": attr(ORG),
+            "job_id": attr("job-0"),
+            "candidate_id": attr(f"candidate-{index}"),
+            "candidate_name": attr(f"Candidate {index}"),
+            "candidate_email": attr(f"candidate{index}@example.com"),
+            "job_title": attr("Backend Engineer"),
+            "company_name": attr("Acme"),
+            "job_description": attr("Job Title: Backend Engineer\nCompany: Acme\nCoding language: PYTHON"),
+            "resume_text": attr(RESUME_TEXT),
+            "resume_extraction": attr("provided"),
+            "coding_language": attr("PYTHON"),
+            "interview_type": attr("coding"),
+            "scheduled_at": attr(self.now),
+            "ends_at": attr(self.now),
+            "time_zone": attr("UTC"),
+            "language_code": attr("en-IN"),
+            "accent_tld": attr("co.in"),
+            "status": attr("SCHEDULED"),
+            "revision": {"N": "0"},
+            "emails": {
+                "M": {"invitation-0": {"M": {"status": attr("PENDING"), "updated_at": attr(self.now)}}}
+            },
+            "created_at": attr(self.now),
+            "updated_at": attr(self.now),
+        }
+        self.dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table("sessions"),
+                        "Item": session,
+                        "ConditionExpression": "attribute_not_exists(interview_id)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table("interviews"),
+                        "Key": {"interview_id": attr(f"interview-{index}")},
+                        "UpdateExpression": "SET session_key_hash = :hash",
+                        "ConditionExpression": "attribute_not_exists(session_key_hash)",
+                        "ExpressionAttributeValues": {":hash": attr(f"{index:064x}")},
+                    }
+                },
+            ]
+        )
+        try:
+            self.lambda_.invoke(
+                FunctionName=SEND_EMAIL_FUNCTION,
+                InvocationType="Event",
+                Payload=f'{{"interview_id": "interview-{index}", "kind": "invitation", "revision": 0}}',
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+
+    def send_email(self, index: int) -> None:
+        key = {"interview_id": attr(f"interview-{index}")}
+        self.dynamodb.update_item(
+            TableName=self.table("sessions"),
+            Key=key,
+            UpdateExpression="SET emails.#message = :entry",
+            ConditionExpression="attribute_exists(interview_id) AND emails.#message.#status = :pending",
+            ExpressionAttributeNames={"#message": "invitation-0", "#status": "status"},
+            ExpressionAttributeValues={
+                ":entry": {"M": {"status": attr("SENDING"), "claimed_at": attr(self.now)}},
+                ":pending": attr("PENDING"),
+            },
+            ReturnValues="ALL_NEW",
+        )
+        sent = self.sesv2.send_email(
+            FromEmailAddress=LOCAL_PARAMETERS["SenderEmail"],
+            Destination={"ToAddresses": [f"candidate{index}@example.com"]},
+            Content={"Raw": {"Data": self.invitation}},
+        )
+        self.dynamodb.update_item(
+            TableName=self.table("sessions"),
+            Key=key,
+            UpdateExpression="SET emails.#message = :entry REMOVE undelivered_key",
+            ConditionExpression="revision = :revision",
+            ExpressionAttributeNames={"#message": "invitation-0"},
+            ExpressionAttributeValues={
+                ":entry": {"M": {"status": attr("SENT"), "message_id": attr(sent["MessageId"])}},
+                ":revision": {"N": "0"},
+            },
+        )
+
+    def run(self, session_batches: Sequence[int], pool: ThreadPoolExecutor) -> tuple[float, float]:
+        """Seconds and CPU seconds to send every request, each stage from the pool, in pipeline order."""
+        self.prepare()
+        everyone = range(self.bookings)
+        started, cpu_before = time.perf_counter(), cpu_seconds()
+        run_all(pool, self.book, everyone)
+        run_all(pool, self.batch_context, in_batches(everyone, session_batches))
+        run_all(pool, self.create_session, everyone)
+        run_all(pool, self.send_email, everyone)
+        return time.perf_counter() - started, cpu_seconds() - cpu_before
+
+
+def in_batches(indexes: range, sizes: Sequence[int]) -> list[range]:
+    """The bookings cut into the pipeline's stream batches; what is left over, in one more."""
+    batches, start = [], 0
+    for size in sizes:
+        if start >= len(indexes):
+            break
+        batches.append(indexes[start : start + size])
+        start += size
+    if start < len(indexes):
+        batches.append(indexes[start:])
+    return batches
+
+
+def run_all(pool: ThreadPoolExecutor, action: Callable[[Any], None], items: Iterable[Any]) -> None:
+    for _ in pool.map(action, items):  # raises the first error
+        pass
+
+
+def run_floor(run: PipelineRun, concurrency: int) -> tuple[float, float, Counter[str]]:
+    context = multiprocessing.get_context("spawn")
+    endpoints: Queue[str] = context.Queue()
+    stop = context.Event()
+    server = context.Process(target=serve_floor_aws, args=(endpoints, stop), daemon=True)
+    server.start()
+    try:
+        floor = Floor(endpoints.get(timeout=120), run.bookings, concurrency, run.invitation)
+        with ThreadPoolExecutor(concurrency) as pool:
+            seconds, cpu = floor.run(run.stages.session_batches, pool)
+        return seconds, cpu, floor.sent
+    finally:
+        stop.set()
+        server.join(10)
+        if server.is_alive():
+            server.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--bookings", type=int, default=500, help="bookings to make (default 500)")
+    parser.add_argument("-c", "--concurrency", type=int, default=16, help="client threads (default 16)")
+    args = parser.parse_args()
+
+    run = run_pipeline(args.bookings, args.concurrency)
+    pipeline_rate = run.bookings / run.total_seconds
+    print(f"bookings: {run.bookings} over HTTP from {args.concurrency} threads")
+    answered = run.bookings / run.booking_seconds
+    print(f"pipeline_booking_phase_s: {run.booking_seconds:.1f} ({answered:.1f} bookings/s answered)")
+    print(f"pipeline_until_last_email_s: {run.total_seconds:.1f}")
+    print(f"pipeline_bookings_per_s: {pipeline_rate:.1f} (booking to email in the outbox)")
+    stages = run.stages
+    batches = stages.session_batches or [0]
+    print(
+        f"pipeline_session_batches: {len(stages.session_batches)} carrying bookings "
+        f"(records per batch: median {statistics.median(batches):.0f}, max {max(batches)})"
+    )
+    # One shard, one batch at a time (ParallelizationFactor 1): this stage runs serially.
+    print(f"pipeline_create_session_busy_s: {sum(stages.session_batch_ms) / 1000:.1f} (one batch at a time)")
+    print(
+        f"pipeline_send_email_busy_s: {sum(stages.email_ms) / 1000:.1f} "
+        f"({len(stages.email_ms)} invocations, median {statistics.median(stages.email_ms or [0]):.0f} ms)"
+    )
+    print(f"pipeline_retried_invocations: {stages.retries}")
+
+    cpu_ms = run.cpu_seconds * 1000 / run.bookings
+    print(f"pipeline_cpu_ms_per_booking: {cpu_ms:.0f} (HTTP clients, runtime, workers)")
+    floor_seconds, floor_cpu, sent = run_floor(run, args.concurrency)
+    floor_rate = run.bookings / floor_seconds
+    print(f"floor_requests: {sum(sent.values())} ({', '.join(f'{k} {v}' for k, v in sorted(sent.items()))})")
+    print(f"floor_s: {floor_seconds:.1f}")
+    print(f"floor_cpu_ms_per_booking: {floor_cpu * 1000 / run.bookings:.0f} (clients and embedded AWS)")
+    print(f"floor_bookings_per_s: {floor_rate:.1f} (the same AWS requests, straight to an embedded AWS)")
+    share = pipeline_rate / floor_rate
+    verdict = "met" if share >= GOAL_SHARE_OF_FLOOR else "NOT met"
+    print(f"pipeline_share_of_floor: {share:.0%} (goal >= {GOAL_SHARE_OF_FLOOR:.0%}: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
