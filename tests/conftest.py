@@ -13,6 +13,7 @@ from moto import mock_aws
 from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
 from local_runtime import moto_transactions
+from local_runtime.launcher import RuntimeProcess
 from local_runtime.resources import create_resources, verify_sender_identity
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import ApiClient
@@ -107,3 +108,14 @@ def pipeline(api: ApiClient, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -
         aws.use_function_environment(monkeypatch, function_id)
     verify_sender_identity(TEST_PARAMETERS["SenderEmail"], aws.session)
     return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"))
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
+    """`python -m local_runtime` on free ports, started once for the tests that go over HTTP."""
+    process = RuntimeProcess(tmp_path_factory.mktemp("runtime"))
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

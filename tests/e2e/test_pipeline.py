@@ -5,8 +5,6 @@ cancellation → cancellation email."""
 import email
 import email.policy
 import re
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 
 from local_runtime.http_client import ApiClient, upload_presigned_post
 from local_runtime.pdf import text_pdf
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +24,6 @@ RESUME_WORD = "Quasarflux"
 CANDIDATE_NAME = "Ada Lovelace"
 CANDIDATE_EMAIL = "ada.lovelace@example.com"
 MAIL_TIMEOUT_SECONDS = 30.0
-
-
-def eventually(probe: Callable[[], Any], what: str, timeout: float = MAIL_TIMEOUT_SECONDS) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} after {timeout:.0f} s")
 
 
 def expect(response: Any, status: int) -> Any:

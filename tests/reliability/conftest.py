@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -14,16 +12,6 @@ from tests.reliability.figures import FIGURES_KEY, Figures
 
 # Hypothesis (under Schemathesis) keeps a cache of its own; keep it with pytest's, out of the tree.
 set_hypothesis_home_dir(REPO_ROOT / ".pytest_cache" / "hypothesis")
-
-
-@pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
-    process = RuntimeProcess(tmp_path_factory.mktemp("reliability"))
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 
@@ -14,19 +12,7 @@ from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION
 from tests.support.booking_race import created, slot_body
 
-T = TypeVar("T")
 _slot_minutes = itertools.count(1)
-
-
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 60.0) -> T:
-    """Polls until `probe` returns something truthy; bounded, so a stuck pipeline fails the test."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} after {timeout:.0f} s")
 
 
 def embedded_aws(runtime: RuntimeProcess, service: str) -> Any:

@@ -33,7 +33,8 @@ from local_runtime.launcher import RuntimeProcess
 from local_runtime.outbox import find_interview_link
 from local_runtime.template import REPO_ROOT
 from tests.reliability.figures import Figures, scales
-from tests.reliability.http_support import eventually, new_candidate, new_interview, new_job, new_slot
+from tests.reliability.http_support import new_candidate, new_interview, new_job, new_slot
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

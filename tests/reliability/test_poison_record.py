@@ -22,12 +22,12 @@ from local_runtime.tokens import DEMO_ORG_ID
 from tests.reliability.figures import Figures, scales
 from tests.reliability.http_support import (
     embedded_aws,
-    eventually,
     new_candidate,
     new_interview,
     new_job,
     new_slot,
 )
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
