@@ -16,7 +16,6 @@ from pynamodb.models import Model
 
 from interview_scheduling.enums import (
     CodingLanguage,
-    EmailStatus,
     InterviewStatus,
     SessionStatus,
     SlotStatus,
@@ -126,15 +125,6 @@ class SessionsByKeyHash(GlobalSecondaryIndex["InterviewSession"]):
     key_hash = UnicodeAttribute(hash_key=True)
 
 
-class EmailDelivery(MapAttribute[str, Any]):
-    """Outcome of one message (invitation, reschedule or cancellation) of a session."""
-
-    status = UnicodeAttribute(default=EmailStatus.PENDING.value)
-    message_id = UnicodeAttribute(null=True)
-    failure_reason = UnicodeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute(null=True)
-
-
 class InterviewSession(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("sessions_table")
@@ -164,6 +154,8 @@ class InterviewSession(Model):
     revision = NumberAttribute(default=0)
     # The plain key only until the email that carries it is sent; then just its hash remains.
     undelivered_key = UnicodeAttribute(null=True)
+    # One entry per message ("invitation-0", "cancellation-2", ...): status, updated_at, and
+    # claimed_at, attempts, message_id or failure_reason as the message goes (send_email).
     emails = MapAttribute[str, Any](default=dict)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -5,6 +5,7 @@ happens twice; it resolves to the first occurrence (fold=0), the one a calendar 
 """
 
 from datetime import UTC, date, datetime, time
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -22,13 +23,9 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidLocalTime(f"unknown time zone {name!r}") from error
 
 
-_ZONES: set[str] = set()
-
-
+@cache
 def _known_zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
+    return available_timezones()
 
 
 def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
@@ -41,7 +38,3 @@ def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
             f"{day} {wall_time:%H:%M} does not exist in {zone_name} (a DST change skips it)"
         )
     return instant
-
-
-def local_time(instant: datetime, zone_name: str) -> datetime:
-    return instant.astimezone(zone(zone_name))
