@@ -107,8 +107,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
     template, resolver = aws.template, aws.resolver
 
     def call(method: str, path: str, body: Any = None) -> Any:
-        route, _ = api._match(method, path)
-        with acting_as(route.function_id):
+        with acting_as(api.route_of(method, path).function_id):
             return api.request(method, path, body)
 
     with pytest.MonkeyPatch.context() as patch:

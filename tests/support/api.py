@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
-import time
-import uuid
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
+from urllib.parse import urlencode
 
+from local_runtime.apigw_events import HttpRequest, JwtContext, RouteTable, build_event, new_request_id
 from local_runtime.template import HttpRoute, StackTemplate
 
 ALL_SCOPES = ("interviews/read", "interviews/write")
@@ -33,12 +32,15 @@ class LambdaContextStub:
 
 
 class ApiClient:
-    """Calls the function the template routes a request to, with the JWT claims API Gateway passes on."""
+    """Calls the function the template routes a request to, with the JWT claims API Gateway passes on.
+
+    Routes and events come from the local runtime's gateway code, called in-process here.
+    """
 
     def __init__(
         self, template: StackTemplate, org: str = "org-a", scopes: tuple[str, ...] = ALL_SCOPES
     ) -> None:
-        self._routes = template.http_routes()
+        self._routes = RouteTable(template.http_routes())
         self._template = template
         self.org = org
         self.scopes = scopes
@@ -56,15 +58,28 @@ class ApiClient:
         query: dict[str, str] | None = None,
         raw_body: str | None = None,
     ) -> ApiResponse:
-        route, path_parameters = self._match(method, path)
-        event = self.event(
-            route, path, path_parameters, body=body, headers=headers or {}, query=query, raw_body=raw_body
+        match = self._routes.match(method, path)
+        if match is None:
+            raise LookupError(f"the template routes no {method} {path}")
+        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
+        request = HttpRequest(
+            method=method,
+            raw_path=path,
+            raw_query=urlencode(query or {}),
+            headers=[("content-type", "application/json"), *(headers or {}).items()],
+            body=text.encode(),
+            source_ip="127.0.0.1",
         )
-        module_name = self._template.functions[route.function_id].handler.rsplit(".", 1)[0]
+        jwt = None
+        if match.route.authorizer is not None:
+            claims = {"sub": "recruiter-1", "org_id": self.org, "scope": " ".join(self.scopes)}
+            jwt = JwtContext(claims, list(self.scopes))
+        event = build_event(request, match, new_request_id(), jwt)
+        module_name = self._template.functions[match.route.function_id].handler.rsplit(".", 1)[0]
         result = import_module(module_name).handler(event, LambdaContextStub())
-        text = result.get("body") or ""
+        answer = result.get("body") or ""
         return ApiResponse(
-            result["statusCode"], result.get("headers", {}), json.loads(text) if text else None
+            result["statusCode"], result.get("headers", {}), json.loads(answer) if answer else None
         )
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
@@ -73,64 +88,8 @@ class ApiClient:
     def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("POST", path, body if body is not None else {}, **kwargs)
 
-    def _match(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]]:
-        for route in self._routes:
-            pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
-            found = re.match(pattern, path)
-            if route.method == method and found:
-                return route, found.groupdict()
-        raise LookupError(f"the template routes no {method} {path}")
-
-    def event(
-        self,
-        route: HttpRoute,
-        path: str,
-        path_parameters: dict[str, str],
-        *,
-        body: Any,
-        headers: dict[str, str],
-        query: dict[str, str] | None,
-        raw_body: str | None,
-    ) -> dict[str, Any]:
-        now = time.time()
-        request_context: dict[str, Any] = {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": "api.test",
-            "http": {
-                "method": route.method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "tests",
-            },
-            "requestId": uuid.uuid4().hex,
-            "routeKey": f"{route.method} {route.path}",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        }
-        if route.authorizer is not None:
-            request_context["authorizer"] = {
-                "jwt": {
-                    "claims": {"sub": "recruiter-1", "org_id": self.org, "scope": " ".join(self.scopes)},
-                    "scopes": list(self.scopes),
-                }
-            }
-        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": f"{route.method} {route.path}",
-            "rawPath": path,
-            "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-            "headers": {"content-type": "application/json", **{k.lower(): v for k, v in headers.items()}},
-            "requestContext": request_context,
-            "isBase64Encoded": False,
-        }
-        if path_parameters:
-            event["pathParameters"] = path_parameters
-        if query:
-            event["queryStringParameters"] = query
-        if text is not None:
-            event["body"] = text
-        return event
+    def route_of(self, method: str, path: str) -> HttpRoute:
+        match = self._routes.match(method, path)
+        if match is None:
+            raise LookupError(f"the template routes no {method} {path}")
+        return match.route
