@@ -22,6 +22,19 @@ from tests.support.pipeline import Pipeline
 # DynamoDB transactions are all-or-nothing, stream records included; moto's need this fix.
 moto_transactions.install()
 
+TEST_PARAMETERS = {
+    "JwtIssuer": "https://issuer.test",
+    "JwtAudience": "interview-scheduling",
+    "SenderEmail": "interviews@hiring.test",
+    "InterviewBaseUrl": "https://interview.hiring.test",
+}
+
+# Handler modules check their settings at import, as Lambda's init does; give every import the
+# environment the template gives the functions (each test then sets its function's own).
+for _function_id in StackTemplate().functions:
+    for _name, _value in Resolver(StackTemplate(), TEST_PARAMETERS, {}).environment(_function_id).items():
+        os.environ.setdefault(_name, _value)
+
 # Powertools reads its service name when a handler module is imported, which for some tests is
 # at collection; give every import the template's name, as Lambda's environment would.
 SERVICE_NAME = StackTemplate().document["Globals"]["Function"]["Environment"]["Variables"][
@@ -32,13 +45,6 @@ os.environ["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = StackTemplate().document["Globals"]["Function"]["Environment"][
     "Variables"
 ]["POWERTOOLS_METRICS_NAMESPACE"]
-
-TEST_PARAMETERS = {
-    "JwtIssuer": "https://issuer.test",
-    "JwtAudience": "interview-scheduling",
-    "SenderEmail": "interviews@hiring.test",
-    "InterviewBaseUrl": "https://interview.hiring.test",
-}
 
 
 @pytest.fixture(scope="session")

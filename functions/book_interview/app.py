@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from interview_scheduling import booking
+from interview_scheduling import booking, settings
 from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
@@ -20,6 +20,10 @@ from interview_scheduling.http_api import (
 )
 from interview_scheduling.interview_status import describe_interview, interview_out
 from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, RescheduleIn
+
+# Cold start: a missing or invalid setting fails the init, not the tenth request.
+settings.data_settings()
+settings.api_settings()
 
 logger = Logger()
 router = APIGatewayHttpRouter()

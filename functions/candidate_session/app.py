@@ -8,9 +8,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from interview_scheduling import settings
 from interview_scheduling.http_api import create_resolver, responses, serve
 from interview_scheduling.schemas import SESSION_KEY_PATTERN, SessionView
 from interview_scheduling.session_access import open_session
+
+# Cold start: a missing or invalid setting fails the init, not the tenth request.
+settings.data_settings()
+settings.api_settings()
+settings.session_window_settings()
 
 logger = Logger()
 router = APIGatewayHttpRouter()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from interview_scheduling import catalog
+from interview_scheduling import catalog, settings
 from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
@@ -29,6 +29,10 @@ from interview_scheduling.schemas import (
     SlotOut,
     SlotPage,
 )
+
+# Cold start: a missing or invalid setting fails the init, not the tenth request.
+settings.data_settings()
+settings.api_settings()
 
 logger = Logger()
 router = APIGatewayHttpRouter()

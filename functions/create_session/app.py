@@ -4,58 +4,67 @@ Each record is handled on its own (partial batch responses): a record that keeps
 retried alone, then parked in the on-failure queue, and never blocks the rest of its shard.
 """
 
+from contextlib import suppress
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from create_session.batch_context import BatchContext, load_batch_context
-from create_session.interview_changes import ChangeKind, InterviewChange, interview_change
-from create_session.sessions import cancel_session, create_session, metrics, reschedule_session
-from interview_scheduling.notifications import EmailRequest, request_email
+from interview_scheduling import settings
+from interview_scheduling.batch_context import BatchContext, load_batch_context
+from interview_scheduling.interview_changes import UNREADABLE_RECORD, interview_change
+from interview_scheduling.notifications import request_email
+from interview_scheduling.sessions import apply_change
+
+# Cold start: a missing or invalid setting fails the init, before any record is taken.
+settings.data_settings()
+settings.session_settings()
 
 logger = Logger()
+metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
-HANDLERS = {
-    ChangeKind.BOOKED: create_session,
-    ChangeKind.CANCELLED: cancel_session,
-    ChangeKind.RESCHEDULED: reschedule_session,
-}
 
-
-def handle_change(change: InterviewChange, context: BatchContext) -> None:
+def handle_record(record: dict[str, Any], context: BatchContext) -> None:
+    change = interview_change(record)
+    if change is None:
+        return
     logger.set_correlation_id(change.interview.interview_id)
-    request: EmailRequest | None = HANDLERS[change.kind](change.interview, context)
-    if request is not None:
-        request_email(request)
+    step = apply_change(change, context)
+    if step.session_created:
+        metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
+    if step.resume_extraction is not None:
+        metrics.add_metric(name=f"ResumeExtraction_{step.resume_extraction}", unit=MetricUnit.Count, value=1)
+    if step.email is not None:
+        request_email(step.email)
         logger.info(
             "email requested",
-            extra={"interview_id": request.interview_id, "email_message": request.message_key},
+            extra={"interview_id": step.email.interview_id, "email_message": step.email.message_key},
         )
 
 
-def _read_change(record: dict[str, Any]) -> InterviewChange | Exception | None:
-    try:
-        return interview_change(record)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        return error
+def _interviews(records: list[dict[str, Any]]) -> list[Any]:
+    """The interviews of the records that can be read; one that cannot fails alone, later."""
+    interviews = []
+    for record in records:
+        with suppress(*UNREADABLE_RECORD):
+            change = interview_change(record)
+            if change is not None:
+                interviews.append(change.interview)
+    return interviews
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
-    changes = {record["eventID"]: _read_change(record) for record in event["Records"]}
-    context = load_batch_context(c.interview for c in changes.values() if isinstance(c, InterviewChange))
+    # One batched read for everything the batch's records need.
+    context = load_batch_context(_interviews(event["Records"]))
 
     def record_handler(record: DynamoDBRecord) -> None:
-        change = changes[record.event_id]
-        if isinstance(change, Exception):
-            raise change  # a record that cannot be read fails alone
-        if change is not None:
-            handle_change(change, context)
+        handle_record(record.raw_event, context)
 
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=lambda_context

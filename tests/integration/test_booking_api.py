@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from interview_scheduling.enums import InterviewStatus, SlotStatus
 from interview_scheduling.models import Candidate, InterviewSlot
 from tests.support.catalog import create_candidate, create_job, create_slot
 
@@ -84,7 +85,7 @@ def test_another_organisations_candidate_and_slot_are_not_found(api, job):
 
 def test_a_closed_slot_cannot_be_booked(api, job):
     slot_id = create_slot(api, job)
-    InterviewSlot(job, slot_id).update(actions=[InterviewSlot.status.set("CLOSED")])
+    InterviewSlot(job, slot_id).update(actions=[InterviewSlot.status.set(SlotStatus.CLOSED)])
 
     response = book(api, job, create_candidate(api, job), slot_id)
 
@@ -116,14 +117,15 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_interview(api, j
     assert InterviewSlot.get(job, slot_id).booked_count == 1
 
 
-def test_an_idempotency_key_reused_for_another_booking_is_a_conflict(api, job):
+def test_an_idempotency_key_reused_for_another_booking_is_unprocessable(api, job):
     slot_id = create_slot(api, job, capacity=3)
     headers = {"Idempotency-Key": "booking-7f3a"}
     assert book(api, job, create_candidate(api, job), slot_id, headers=headers).status == 201
 
     response = book(api, job, create_candidate(api, job, email="b@example.com"), slot_id, headers=headers)
 
-    assert response.status == 409
+    # As the IETF Idempotency-Key draft answers a key reused with another request body.
+    assert response.status == 422
     assert response.body["reason"] == "idempotency_key_reused"
 
 
@@ -254,7 +256,7 @@ def test_a_completed_interview_cannot_be_cancelled(api, job):
     from interview_scheduling.models import Interview
 
     interview_id = book(api, job, create_candidate(api, job), create_slot(api, job)).body["interview_id"]
-    Interview(interview_id).update(actions=[Interview.status.set("COMPLETED")])
+    Interview(interview_id).update(actions=[Interview.status.set(InterviewStatus.COMPLETED)])
 
     response = api.post(f"/jobs/{job}/interviews/{interview_id}/cancel")
 
@@ -262,7 +264,7 @@ def test_a_completed_interview_cannot_be_cancelled(api, job):
     assert response.body["reason"] == "not_cancellable"
 
 
-def test_a_change_that_lost_a_race_is_a_conflict(api, job):
+def test_a_change_whose_condition_keeps_failing_is_a_conflict_after_retries(api, job):
     from interview_scheduling.models import Interview
 
     slot_id = create_slot(api, job)
@@ -275,7 +277,7 @@ def test_a_change_that_lost_a_race_is_a_conflict(api, job):
     response = api.post(f"/jobs/{job}/interviews/{interview_id}/cancel")
 
     assert response.status == 409
-    assert response.body["reason"] == "interview_changed"
+    assert response.body["reason"] == "busy"
 
 
 @pytest.mark.parametrize("action", ["get", "cancel", "reschedule"])

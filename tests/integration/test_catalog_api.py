@@ -1,10 +1,20 @@
 """Jobs, candidates, resume uploads and slots through real API Gateway events against moto."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from tests.support.catalog import create_candidate, create_job, create_slot
+
+
+# Dates a year ahead: inside the booking horizon whenever the tests run.
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+def _us_spring_forward(year: int) -> date:
+    """The second Sunday of March, when US clocks skip 02:00-03:00."""
+    first = date(year, 3, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7)
 
 
 def test_a_job_is_created_and_read_back_with_defaults(api):
@@ -136,7 +146,7 @@ def test_a_slot_is_stored_with_its_start_in_utc(api):
     response = api.post(
         f"/jobs/{job_id}/slots",
         {
-            "interview_date": "2030-07-01",
+            "interview_date": f"{NEXT_YEAR}-07-01",
             "start_time": "10:00",
             "end_time": "10:45",
             "timezone": "Asia/Kolkata",
@@ -145,8 +155,8 @@ def test_a_slot_is_stored_with_its_start_in_utc(api):
     )
 
     assert response.status == 201
-    assert response.body["starts_at"] == "2030-07-01T04:30:00Z"
-    assert response.body["ends_at"] == "2030-07-01T05:15:00Z"
+    assert response.body["starts_at"] == f"{NEXT_YEAR}-07-01T04:30:00Z"
+    assert response.body["ends_at"] == f"{NEXT_YEAR}-07-01T05:15:00Z"
     assert (response.body["capacity"], response.body["booked_count"]) == (1, 0)
 
 
@@ -156,7 +166,7 @@ def test_a_slot_in_a_dst_gap_is_refused(api):
     response = api.post(
         f"/jobs/{job_id}/slots",
         {
-            "interview_date": "2030-03-10",  # US clocks jump from 02:00 to 03:00
+            "interview_date": _us_spring_forward(NEXT_YEAR).isoformat(),  # clocks jump from 02:00 to 03:00
             "start_time": "02:30",
             "end_time": "03:30",
             "timezone": "America/New_York",

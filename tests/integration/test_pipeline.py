@@ -10,7 +10,8 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError
 
-from interview_scheduling import aws_clients
+from interview_scheduling import aws_clients, clock, email_ledger
+from interview_scheduling.email_delivery import RetryLater
 from interview_scheduling.models import Candidate, InterviewSession
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.notifications import request_email as real_request_email
@@ -137,8 +138,6 @@ def test_a_crash_after_the_session_is_written_recovers_on_redelivery(api, pipeli
 
 
 def test_a_crash_after_claiming_the_message_sends_it_once_on_retry(api, pipeline, booked, monkeypatch):
-    from send_email import delivery
-
     pipeline.process_stream()
     real_send = aws_clients.sesv2().send_email
 
@@ -150,7 +149,8 @@ def test_a_crash_after_claiming_the_message_sends_it_once_on_retry(api, pipeline
         pipeline.deliver_emails()
     monkeypatch.setattr(aws_clients.sesv2(), "send_email", real_send)
     # Lambda retries after about a minute, past the claim's lease; stand in for that wait.
-    monkeypatch.setattr(delivery, "CLAIM_LEASE", timedelta(0))
+    a_minute_later = clock.now() + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: a_minute_later)
     pipeline.invokes = [{"interview_id": booked[3], "kind": "invitation", "revision": 0}]
 
     pipeline.deliver_emails(deliveries=2)
@@ -159,13 +159,12 @@ def test_a_crash_after_claiming_the_message_sends_it_once_on_retry(api, pipeline
 
 
 def test_a_message_being_sent_elsewhere_is_retried_later_not_dropped(api, pipeline, booked, monkeypatch):
-    from send_email import delivery
-
     pipeline.process_stream()
-    request = pipeline.invokes[0]
-    delivery._claim(EmailRequest.model_validate(request))
+    request = EmailRequest.model_validate(pipeline.invokes[0])
+    now = clock.now()
+    email_ledger.claim(request.interview_id, request.message_key, now, now + timedelta(minutes=1))
 
-    with pytest.raises(delivery.RetryLater):
+    with pytest.raises(RetryLater):
         pipeline.deliver_emails()
 
     assert sent_emails() == []
@@ -311,7 +310,6 @@ def test_ses_throttling_is_retried_and_then_sent(api, pipeline, booked):
 
     hook = aws_clients.sesv2().meta.events
     hook.register("before-call.sesv2.SendEmail", throttle, unique_id="throttle")
-    from send_email.delivery import RetryLater
 
     with pytest.raises(RetryLater):
         pipeline.deliver_emails()

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from create_session import app as create_session_app
-from create_session.batch_context import load_batch_context
+from interview_scheduling import email_delivery as delivery
+from interview_scheduling import email_ledger
+from interview_scheduling.batch_context import load_batch_context
 from interview_scheduling.enums import EmailStatus
 from interview_scheduling.models import Interview
 from interview_scheduling.notifications import EmailRequest, request_email
-from send_email import delivery
 from tests.support.pipeline import Crash
 
 
@@ -85,15 +86,15 @@ def _after_invoke(monkeypatch: pytest.MonkeyPatch, plan: CrashPlan) -> None:
 
 
 def _after_claim(monkeypatch: pytest.MonkeyPatch, plan: CrashPlan) -> None:
-    real = delivery._claim
+    real = email_ledger.claim
 
-    def claim(request: EmailRequest) -> Any:
-        session = real(request)
+    def claim(interview_id: str, *args: Any) -> Any:
+        session = real(interview_id, *args)
         if session is not None:
-            plan.reached(request.interview_id)
+            plan.reached(interview_id)
         return session
 
-    monkeypatch.setattr(delivery, "_claim", claim)
+    monkeypatch.setattr(email_ledger, "claim", claim)
 
 
 def _after_ses_accepted(monkeypatch: pytest.MonkeyPatch, plan: CrashPlan) -> None:

@@ -44,7 +44,6 @@ def details(**changes: object) -> InvitationDetails:
         time_zone="Asia/Kolkata",
         interview_link=LINK,
         sender="Hiring Team <no-reply@example.com>",
-        uid_domain="example.com",
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-from create_session.interview_changes import ChangeKind, interview_change
-from create_session.sessions import job_description
+from interview_scheduling.interview_changes import ChangeKind, interview_change
 from interview_scheduling.models import Interview, Job
+from interview_scheduling.sessions import job_description
 
 
 def test_the_jobs_own_description_is_used_with_domain_and_language():
@@ -58,10 +58,10 @@ def test_records_are_read_as_booked_cancelled_rescheduled_or_nothing():
     scheduled = {**BASE, "status": "SCHEDULED"}
     cancelled = {**BASE, "status": "CANCELLED", "revision": 1}
     moved = {**BASE, "status": "SCHEDULED", "slot_id": "s2", "revision": 1}
-    key_written = {**scheduled, "session_key_hash": "h"}
+    notes_written = {**scheduled, "booking_notes": "bring ID"}
 
     assert _kind(_record("INSERT", scheduled)) == ChangeKind.BOOKED
     assert _kind(_record("MODIFY", cancelled, scheduled)) == ChangeKind.CANCELLED
     assert _kind(_record("MODIFY", moved, scheduled)) == ChangeKind.RESCHEDULED
-    assert _kind(_record("MODIFY", key_written, scheduled)) is None
+    assert _kind(_record("MODIFY", notes_written, scheduled)) is None
     assert _kind(_record("INSERT", cancelled)) is None

@@ -1,36 +1,31 @@
 """Booking, cancelling and rescheduling interviews: each is one DynamoDB transaction.
 
 Double booking is impossible by construction: the slot's count rises only under the condition
-that it is below capacity, and the candidate item holds the id of the one active interview
-(the guard) under the condition that it held none. When the transaction is refused, the
-reasons DynamoDB gives for each item decide the answer; nothing is read before writing.
+that it is bookable (interview_scheduling.bookable_slot), and the candidate item holds the id of
+the one active interview (the guard) under the condition that it held none. When the transaction
+is refused, the items that refused decide the answer; nothing is read before writing.
 """
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.constants import ALL_OLD
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import aws_clients
-from interview_scheduling.conditional_writes import condition_failed
-from interview_scheduling.enums import InterviewStatus, SlotStatus
-from interview_scheduling.errors import Conflict, DomainError, NotFound, RuleViolation
+from interview_scheduling import bookable_slot, clock
+from interview_scheduling.conditional_writes import Refused, Transaction, transact
+from interview_scheduling.enums import InterviewStatus
+from interview_scheduling.errors import Conflict, NotFound, RuleViolation, UnprocessableRequest
 from interview_scheduling.ids import derived_id, new_id
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
 from interview_scheduling.schemas import BookingIn, RescheduleIn
 from interview_scheduling.settings import api_settings
 
-# Another transaction held one of the items; DynamoDB asks the caller to try again.
-TRANSACTION_CONFLICT = "TransactionConflict"
-TRANSACTION_ATTEMPTS = 3
+# A change that met a concurrent change of the same interview is worked out again this often.
+CHANGE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -39,67 +34,59 @@ class Booking:
     replayed: bool  # True when this request repeated an earlier one and got its interview
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _take_seat(transaction: TransactWrite, org: str, job_id: str, slot_id: str, now: datetime) -> None:
-    """One more seat, only in an open future slot of the caller's with a seat free."""
-    bookable = (
-        (InterviewSlot.org_id == org)
-        & (InterviewSlot.status == SlotStatus.OPEN.value)
-        & (InterviewSlot.booked_count < InterviewSlot.capacity)
-        & (InterviewSlot.starts_at > now)
-    )
+def _take_seat(transaction: Transaction, org: str, job_id: str, slot_id: str, now: datetime) -> None:
     transaction.update(
+        "slot",
         InterviewSlot(job_id, slot_id),
         actions=[InterviewSlot.booked_count.add(1)],
-        condition=bookable,
-        return_values=ALL_OLD,
+        condition=(InterviewSlot.org_id == org) & bookable_slot.bookable(now),
+        return_old=True,
     )
 
 
-def _free_seat(transaction: TransactWrite, job_id: str, slot_id: str) -> None:
+def _free_seat(transaction: Transaction, job_id: str, slot_id: str) -> None:
     transaction.update(
+        "old_slot",
         InterviewSlot(job_id, slot_id),
         actions=[InterviewSlot.booked_count.add(-1)],
         condition=InterviewSlot.booked_count > 0,
     )
 
 
-def _revise(transaction: TransactWrite, interview: Interview, now: datetime, change: Any) -> None:
+def _revise(transaction: Transaction, interview: Interview, now: datetime, change: Any) -> None:
     """Applies `change` if nobody changed the interview since it was read; its revision rises."""
     transaction.update(
+        "interview",
         interview,
         actions=[change, Interview.revision.add(1), Interview.updated_at.set(now)],
         condition=Interview.revision == interview.revision,
     )
 
 
-def _run(build: Callable[[TransactWrite], None]) -> None:
-    """Runs a transaction, trying again while DynamoDB reports a conflicting transaction."""
-    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
-        try:
-            with TransactWrite(connection=aws_clients.transactions()) as transaction:
-                build(transaction)
-            return
-        except TransactWriteError as error:
-            conflicting = any(
-                r is not None and r.code == TRANSACTION_CONFLICT for r in error.cancellation_reasons
-            )
-            if not conflicting:
-                raise
-            if attempt == TRANSACTION_ATTEMPTS:
-                raise Conflict(
-                    "busy", "a concurrent change held the same slot or candidate; try again"
-                ) from error
-            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not a secret
+def _slot_refusal(refusal: Refused, org: str, now: datetime) -> Exception:
+    raw_slot = refusal.item("slot")
+    if not _owned_by(raw_slot, org):
+        return NotFound("slot_not_found", "no slot with that id for this job")
+    slot = InterviewSlot.from_raw_data(raw_slot or {})
+    # The condition failed on the slot as it was then, so it was not bookable.
+    return bookable_slot.refusal(slot, now) or Conflict("busy", "the slot changed meanwhile; try again")
 
 
 # ---------------------------------------------------------------- booking
 def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: str | None) -> Booking:
-    now = _now()
     fingerprint = _fingerprint(job_id, request)
+    # The booking guard may name an interview that is being cancelled: then book anew.
+    for _ in range(CHANGE_ATTEMPTS):
+        booking = _try_booking(org, job_id, request, idempotency_key, fingerprint)
+        if booking is not None:
+            return booking
+    raise Conflict("busy", "the candidate's interview was changing meanwhile; try again")
+
+
+def _try_booking(
+    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, fingerprint: str
+) -> Booking | None:
+    now = clock.now()
     interview_id = derived_id(org, job_id, idempotency_key) if idempotency_key else new_id()
     interview = Interview(
         interview_id=interview_id,
@@ -107,7 +94,7 @@ def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: s
         job_id=job_id,
         candidate_id=request.candidate_id,
         slot_id=request.slot_id,
-        status=InterviewStatus.SCHEDULED.value,
+        status=InterviewStatus.SCHEDULED,
         booking_notes=request.booking_notes,
         request_fingerprint=fingerprint,
         revision=0,
@@ -115,20 +102,32 @@ def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: s
         updated_at=now,
     )
 
-    def build(transaction: TransactWrite) -> None:
-        transaction.save(interview, condition=Interview.interview_id.does_not_exist(), return_values=ALL_OLD)
+    def build(transaction: Transaction) -> None:
+        transaction.put(
+            "interview", interview, condition=Interview.interview_id.does_not_exist(), return_old=True
+        )
         transaction.update(
+            "candidate",
             Candidate(job_id, request.candidate_id),
             actions=[Candidate.active_interview_id.set(interview_id)],
             condition=(Candidate.org_id == org) & Candidate.active_interview_id.does_not_exist(),
-            return_values=ALL_OLD,
+            return_old=True,
         )
         _take_seat(transaction, org, job_id, request.slot_id, now)
 
     try:
-        _run(build)
-    except TransactWriteError as error:
-        return _replay_or_refuse(error, org, fingerprint, now)
+        transact(build)
+    except Refused as refusal:
+        if refusal.refused("interview"):
+            return _replay_by_key(Interview.from_raw_data(refusal.item("interview") or {}), org, fingerprint)
+        if refusal.refused("candidate") and not _owned_by(refusal.item("candidate"), org):
+            raise NotFound("candidate_not_found", "no candidate with that id for this job") from refusal
+        if refusal.refused("slot") and not _owned_by(refusal.item("slot"), org):
+            raise NotFound("slot_not_found", "no slot with that id for this job") from refusal
+        if refusal.refused("candidate"):
+            active_id = Candidate.from_raw_data(refusal.item("candidate") or {}).active_interview_id
+            return _replay_by_body(active_id, fingerprint, now)
+        raise _slot_refusal(refusal, org, now) from refusal
     return Booking(interview, replayed=False)
 
 
@@ -137,33 +136,30 @@ def _fingerprint(job_id: str, request: BookingIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay_or_refuse(error: TransactWriteError, org: str, fingerprint: str, now: datetime) -> Booking:
-    # pynamodb sends puts before updates, whatever order they were added in; reasons follow that order.
-    interview_reason, candidate_reason, slot_reason = error.cancellation_reasons
+def _replay_by_key(earlier: Interview, org: str, fingerprint: str) -> Booking:
+    """The Idempotency-Key was used before: the same request gets the same interview, as it is now."""
+    if earlier.org_id != org or earlier.request_fingerprint != fingerprint:
+        # As the IETF Idempotency-Key draft answers a key reused with another request.
+        raise UnprocessableRequest(
+            "idempotency_key_reused", "this Idempotency-Key was used for a different booking"
+        )
+    return Booking(_interview_or_none(earlier.interview_id) or earlier, replayed=True)
 
-    if condition_failed(interview_reason):
-        # The Idempotency-Key was used before: same request → same interview.
-        earlier = Interview.from_raw_data(interview_reason.raw_item or {})
-        if earlier.org_id == org and earlier.request_fingerprint == fingerprint:
-            return Booking(earlier, replayed=True)
-        raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for a different booking")
 
-    candidate_item = candidate_reason.raw_item if condition_failed(candidate_reason) else None
-    if condition_failed(candidate_reason) and not _owned_by(candidate_item, org):
-        raise NotFound("candidate_not_found", "no candidate with that id for this job")
-    if condition_failed(slot_reason) and not _owned_by(slot_reason.raw_item, org):
-        raise NotFound("slot_not_found", "no slot with that id for this job")
-
-    if candidate_item is not None:
-        active = _interview_or_none(Candidate.from_raw_data(candidate_item).active_interview_id)
-        window = timedelta(seconds=api_settings().booking_replay_window_seconds)
-        if active and active.request_fingerprint == fingerprint and now - active.created_at <= window:
-            return Booking(active, replayed=True)
-        raise Conflict("already_booked", "the candidate already has an active interview for this job")
-
-    if condition_failed(slot_reason):
-        raise _slot_refusal(InterviewSlot.from_raw_data(slot_reason.raw_item), now)  # type: ignore[arg-type]
-    raise error
+def _replay_by_body(active_id: str | None, fingerprint: str, now: datetime) -> Booking | None:
+    """The candidate already has an active interview. The same request made moments ago is the
+    same booking, if that interview still is what the request asked for; None: book anew."""
+    active = _interview_or_none(active_id)
+    if active is None or active.status != InterviewStatus.SCHEDULED:
+        return None  # cancelled since the guard was read: the seat and the guard are free now
+    window = timedelta(seconds=api_settings().booking_replay_window_seconds)
+    if (
+        active.request_fingerprint == fingerprint
+        and active.revision == 0
+        and now - active.created_at <= window
+    ):
+        return Booking(active, replayed=True)
+    raise Conflict("already_booked", "the candidate already has an active interview for this job")
 
 
 def _owned_by(raw_item: dict[str, Any] | None, org: str) -> bool:
@@ -179,15 +175,6 @@ def _interview_or_none(interview_id: str | None) -> Interview | None:
         return None
 
 
-def _slot_refusal(slot: InterviewSlot, now: datetime) -> DomainError:
-    """Why a slot that exists and is the caller's cannot take this booking."""
-    if slot.status != SlotStatus.OPEN.value:
-        return RuleViolation("slot_closed", "the slot is closed")
-    if slot.starts_at <= now:
-        return RuleViolation("slot_in_past", "the slot has already started")
-    return Conflict("slot_full", "the slot is fully booked")
-
-
 # ---------------------------------------------------------------- changes to a booking
 def find_interview(org: str, job_id: str, interview_id: str) -> Interview:
     interview = _interview_or_none(interview_id)
@@ -196,61 +183,65 @@ def find_interview(org: str, job_id: str, interview_id: str) -> Interview:
     return interview
 
 
+def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Interview], Interview]) -> Interview:
+    """Reads the interview and applies a change to it; a concurrent change of the same interview
+    makes it read and decide again, so the answer is about this request, not a clash."""
+    for _ in range(CHANGE_ATTEMPTS):
+        interview = find_interview(org, job_id, interview_id)
+        try:
+            return attempt(interview)
+        except Refused:
+            continue  # the interview, its seat or its guard changed since it was read
+    raise Conflict("busy", "the interview kept changing meanwhile; try again")
+
+
 def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
-    interview = find_interview(org, job_id, interview_id)
-    if interview.status == InterviewStatus.CANCELLED.value:
-        return interview  # a repeated cancel changes nothing
-    if interview.status != InterviewStatus.SCHEDULED.value:
-        raise RuleViolation("not_cancellable", f"an interview that is {interview.status} cannot be cancelled")
-    now = _now()
+    def attempt(interview: Interview) -> Interview:
+        if interview.status == InterviewStatus.CANCELLED:
+            return interview  # a repeated cancel changes nothing
+        if interview.status != InterviewStatus.SCHEDULED:
+            raise RuleViolation(
+                "not_cancellable", f"an interview that is {interview.status} cannot be cancelled"
+            )
+        now = clock.now()
 
-    def build(transaction: TransactWrite) -> None:
-        _revise(transaction, interview, now, Interview.status.set(InterviewStatus.CANCELLED.value))
-        _free_seat(transaction, job_id, interview.slot_id)
-        transaction.update(
-            Candidate(job_id, interview.candidate_id),
-            actions=[Candidate.active_interview_id.remove()],
-            condition=Candidate.active_interview_id == interview_id,
-        )
+        def build(transaction: Transaction) -> None:
+            _revise(transaction, interview, now, Interview.status.set(InterviewStatus.CANCELLED))
+            _free_seat(transaction, job_id, interview.slot_id)
+            transaction.update(
+                "candidate",
+                Candidate(job_id, interview.candidate_id),
+                actions=[Candidate.active_interview_id.remove()],
+                condition=Candidate.active_interview_id == interview_id,
+            )
 
-    try:
-        _run(build)
-    except TransactWriteError as error:
-        _refuse_if_changed_meanwhile(error)
-        raise
-    return find_interview(org, job_id, interview_id)
+        transact(build)
+        return find_interview(org, job_id, interview_id)
+
+    return _change(org, job_id, interview_id, attempt)
 
 
 def reschedule_interview(org: str, job_id: str, interview_id: str, request: RescheduleIn) -> Interview:
-    interview = find_interview(org, job_id, interview_id)
-    if interview.slot_id == request.slot_id:
-        return interview  # already there: a repeated reschedule changes nothing
-    if interview.status != InterviewStatus.SCHEDULED.value:
-        raise RuleViolation("not_reschedulable", f"an interview that is {interview.status} cannot be moved")
-    now = _now()
+    def attempt(interview: Interview) -> Interview:
+        if interview.slot_id == request.slot_id and interview.status == InterviewStatus.SCHEDULED:
+            return interview  # already there: a repeated reschedule changes nothing
+        if interview.status != InterviewStatus.SCHEDULED:
+            raise RuleViolation(
+                "not_reschedulable", f"an interview that is {interview.status} cannot be moved"
+            )
+        now = clock.now()
 
-    def build(transaction: TransactWrite) -> None:
-        _revise(transaction, interview, now, Interview.slot_id.set(request.slot_id))
-        _free_seat(transaction, job_id, interview.slot_id)
-        _take_seat(transaction, org, job_id, request.slot_id, now)
+        def build(transaction: Transaction) -> None:
+            _revise(transaction, interview, now, Interview.slot_id.set(request.slot_id))
+            _free_seat(transaction, job_id, interview.slot_id)
+            _take_seat(transaction, org, job_id, request.slot_id, now)
 
-    try:
-        _run(build)
-    except TransactWriteError as error:
-        new_slot_reason = error.cancellation_reasons[2]
-        if condition_failed(new_slot_reason):
-            raw_slot = new_slot_reason.raw_item
-            if not _owned_by(raw_slot, org):
-                raise NotFound("slot_not_found", "no slot with that id for this job") from error
-            raise _slot_refusal(InterviewSlot.from_raw_data(raw_slot), now) from error  # type: ignore[arg-type]
-        _refuse_if_changed_meanwhile(error)
-        raise
-    return find_interview(org, job_id, interview_id)
+        try:
+            transact(build)
+        except Refused as refusal:
+            if refusal.refused("slot"):
+                raise _slot_refusal(refusal, org, now) from refusal
+            raise
+        return find_interview(org, job_id, interview_id)
 
-
-def _refuse_if_changed_meanwhile(error: TransactWriteError) -> None:
-    """A condition on the interview, the old slot or the guard failed: a concurrent change won."""
-    if any(condition_failed(reason) for reason in error.cancellation_reasons):
-        raise Conflict(
-            "interview_changed", "the interview changed meanwhile; read it and try again"
-        ) from error
+    return _change(org, job_id, interview_id, attempt)

@@ -8,16 +8,15 @@ the caller does not own.
 import base64
 import binascii
 import json
-from datetime import UTC, datetime, time
+from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from interview_scheduling import aws_clients
-from interview_scheduling.conditional_writes import condition_failed, update_if
+from interview_scheduling import aws_clients, bookable_slot, clock
+from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import SlotStatus
 from interview_scheduling.errors import NotFound, RuleViolation
 from interview_scheduling.ids import new_id
@@ -34,14 +33,10 @@ from interview_scheduling.schemas import (
     SlotPage,
 )
 from interview_scheduling.settings import api_settings, data_settings
-from interview_scheduling.slot_time import InvalidLocalTime, to_utc
+from interview_scheduling.time_rules import InvalidLocalTime, to_utc
 
 RESUME_CONTENT_TYPE = "application/pdf"
 M = TypeVar("M", bound=Model)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _owned(model: type[M], org: str, hash_key: str, range_key: str | None = None, *, what: str) -> M:
@@ -56,20 +51,22 @@ def _owned(model: type[M], org: str, hash_key: str, range_key: str | None = None
 
 def _save_under_job(org: str, job_id: str, item: Model, is_new: Condition) -> None:
     """Saves a new item only if the job exists and is the caller's: one transaction."""
+
+    def build(transaction: Transaction) -> None:
+        transaction.check("job", Job, job_id, None, condition=Job.org_id == org)
+        transaction.put("item", item, condition=is_new)
+
     try:
-        with TransactWrite(connection=aws_clients.transactions()) as transaction:
-            transaction.condition_check(Job, job_id, condition=Job.org_id == org)
-            transaction.save(item, condition=is_new)
-    except TransactWriteError as error:
-        job_reason = error.cancellation_reasons[0]
-        if condition_failed(job_reason):
-            raise NotFound("job_not_found", "no job with that id") from error
+        transact(build)
+    except Refused as refusal:
+        if refusal.refused("job"):
+            raise NotFound("job_not_found", "no job with that id") from refusal
         raise
 
 
 # ---------------------------------------------------------------- jobs
 def create_job(org: str, request: JobIn) -> JobOut:
-    job = Job(job_id=new_id(), org_id=org, created_at=_now(), **request.model_dump())
+    job = Job(job_id=new_id(), org_id=org, created_at=clock.now(), **request.model_dump())
     job.save(condition=Job.job_id.does_not_exist())
     return job_out(job)
 
@@ -89,7 +86,7 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
         job_id=job_id,
         candidate_id=new_id(),
         org_id=org,
-        created_at=_now(),
+        created_at=clock.now(),
         **fields,
     )
     _save_under_job(org, job_id, candidate, Candidate.candidate_id.does_not_exist())
@@ -154,13 +151,22 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
 
 # ---------------------------------------------------------------- slots
 def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
+    now = clock.now()
+    horizon_days = api_settings().booking_horizon_days
+    latest = now + timedelta(days=horizon_days)
+    too_far = RuleViolation("slot_too_far_ahead", f"slots can be offered at most {horizon_days} days ahead")
+    # The date first: one far enough ahead has no UTC instant to compare.
+    if request.interview_date > latest.date():
+        raise too_far
     try:
         starts_at = to_utc(request.interview_date, time.fromisoformat(request.start_time), request.timezone)
         ends_at = to_utc(request.interview_date, time.fromisoformat(request.end_time), request.timezone)
     except InvalidLocalTime as error:
         raise RuleViolation("nonexistent_local_time", str(error)) from error
-    if starts_at <= _now():
+    if starts_at <= now:
         raise RuleViolation("slot_in_past", "the slot starts in the past")
+    if starts_at > latest:
+        raise too_far
     slot = InterviewSlot(
         job_id=job_id,
         slot_id=new_id(),
@@ -171,11 +177,11 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
         time_zone=request.timezone,
         starts_at=starts_at,
         ends_at=ends_at,
-        ai_interview_type=request.ai_interview_type.value,
+        ai_interview_type=request.ai_interview_type,
         capacity=request.capacity,
         booked_count=0,
-        status=SlotStatus.OPEN.value,
-        created_at=_now(),
+        status=SlotStatus.OPEN,
+        created_at=clock.now(),
     )
     _save_under_job(org, job_id, slot, InterviewSlot.slot_id.does_not_exist())
     return slot_out(slot)
@@ -185,11 +191,7 @@ def list_slots(org: str, job_id: str, available_only: bool, limit: int, next_tok
     _owned(Job, org, job_id, what="job")
     condition = InterviewSlot.org_id == org
     if available_only:
-        condition &= (
-            (InterviewSlot.status == SlotStatus.OPEN.value)
-            & (InterviewSlot.booked_count < InterviewSlot.capacity)
-            & (InterviewSlot.starts_at > _now())
-        )
+        condition &= bookable_slot.bookable(clock.now())
     results = InterviewSlot.query(
         job_id,
         filter_condition=condition,
@@ -207,19 +209,17 @@ def slot_out(slot: InterviewSlot) -> SlotOut:
     return SlotOut(
         slot_id=slot.slot_id,
         job_id=slot.job_id,
-        interview_date=slot.interview_date,  # type: ignore[arg-type]
+        interview_date=date.fromisoformat(slot.interview_date),
         start_time=slot.start_time,
         end_time=slot.end_time,
         timezone=slot.time_zone,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        ai_interview_type=slot.ai_interview_type,  # type: ignore[arg-type]
+        ai_interview_type=slot.ai_interview_type,
         capacity=int(slot.capacity),
         booked_count=int(slot.booked_count),
-        status=slot.status,  # type: ignore[arg-type]
-        available=slot.status == SlotStatus.OPEN.value
-        and slot.booked_count < slot.capacity
-        and slot.starts_at > _now(),
+        status=slot.status,
+        available=bookable_slot.is_bookable(slot, clock.now()),
     )
 
 

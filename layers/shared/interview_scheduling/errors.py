@@ -14,6 +14,12 @@ class DomainError(Exception):
         self.message = message
 
 
+class BadRequest(DomainError):
+    """The request cannot be read at all (its encoding, its shape)."""
+
+    status_code = 400
+
+
 class NotFound(DomainError):
     """Unknown, or owned by another organisation: the two must look the same."""
 
@@ -38,3 +44,9 @@ class RuleViolation(DomainError):
 
 class PayloadTooLarge(DomainError):
     status_code = 413
+
+
+class UnprocessableRequest(DomainError):
+    """Well-formed, but it cannot be processed as sent (an Idempotency-Key reused with another body)."""
+
+    status_code = 422

@@ -2,10 +2,11 @@
 
 from pynamodb.exceptions import DoesNotExist
 
+from interview_scheduling import email_ledger
 from interview_scheduling.booking import find_interview
 from interview_scheduling.models import Interview, InterviewSession, InterviewSlot
-from interview_scheduling.scheduling import scheduled_at
 from interview_scheduling.schemas import EmailOut, InterviewOut, SessionSummary
+from interview_scheduling.time_rules import scheduled_at
 
 
 def describe_interview(org: str, job_id: str, interview_id: str) -> InterviewOut:
@@ -23,7 +24,7 @@ def interview_out(interview: Interview) -> InterviewOut:
         job_id=interview.job_id,
         candidate_id=interview.candidate_id,
         slot_id=interview.slot_id,
-        status=interview.status,  # type: ignore[arg-type]
+        status=interview.status,
         scheduled_at=scheduled_at(interview, slot),
         booking_notes=interview.booking_notes,
         revision=int(interview.revision),
@@ -45,14 +46,12 @@ def _session_summary(session: InterviewSession | None) -> SessionSummary | None:
 
 
 def _email_outcomes(session: InterviewSession | None) -> list[EmailOut]:
-    if session is None:
-        return []
     return [
         EmailOut(
-            kind=kind,
-            status=outcome["status"],
-            message_id=outcome.get("message_id"),
-            failure_reason=outcome.get("failure_reason"),
+            kind=key,
+            status=entry.status,
+            message_id=entry.message_id,
+            failure_reason=entry.failure_reason,
         )
-        for kind, outcome in sorted(session.emails.as_dict().items())
+        for key, entry in email_ledger.entries(session)
     ]

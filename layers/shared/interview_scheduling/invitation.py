@@ -9,12 +9,18 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from interview_scheduling.enums import MessageKind
+from interview_scheduling.time_rules import InvalidLocalTime, zone
 
-__all__ = ["InvitationDetails", "MessageKind", "build_message"]
+__all__ = ["InvitationDetails", "MessageKind", "UnsendableMessage", "build_message"]
+
+
+class UnsendableMessage(ValueError):
+    """The details cannot make a safe, well-formed email (a bad address, time or link)."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,7 @@ class InvitationDetails:
     duration: timedelta
     time_zone: str
     interview_link: str | None
-    sender: str
-    uid_domain: str
+    sender: str  # "name@domain" or "Display Name <name@domain>"
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,6 @@ _WORDING = {
 # SMTP policy: CRLF line endings throughout, as raw SES content requires.
 _POLICY = SMTP
 _PRODID = "-//Interview Scheduling//AI Interview Invitation//EN"
-_ICS_LINE_OCTETS = 75
 _HEADER_TEXT_LIMIT = 100
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -119,7 +123,7 @@ def build_message(kind: MessageKind, details: InvitationDetails) -> EmailMessage
     message["From"] = _mailbox(facts.organizer_name, facts.organizer)
     message["To"] = _mailbox(facts.name, facts.recipient)
     message["Date"] = format_datetime(now)
-    _add_parts(message, facts, _calendar(facts, now).encode("utf-8"))
+    _add_parts(message, facts, _calendar(facts, now))
     return message
 
 
@@ -149,7 +153,7 @@ def _facts(kind: MessageKind, details: InvitationDetails) -> _Facts:
         recipient=_checked_address(details.candidate_email, "candidate_email"),
         organizer_name=organizer_name,
         organizer=organizer,
-        uid=_uid(details.interview_id, details.uid_domain),
+        uid=_uid(details.interview_id, organizer),
         sequence=_sequence(details.sequence),
         start=start,
         end=start + _positive(details.duration),
@@ -165,41 +169,42 @@ def _facts(kind: MessageKind, details: InvitationDetails) -> _Facts:
 
 def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
-        raise ValueError(f"unknown time zone {name!r}") from error
+        return zone(name)
+    except InvalidLocalTime as error:
+        raise UnsendableMessage(str(error)) from error
 
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("scheduled_at must be timezone-aware")
+        raise UnsendableMessage("scheduled_at must be timezone-aware")
     return moment.astimezone(UTC)
 
 
 def _positive(duration: timedelta) -> timedelta:
     if duration <= timedelta(0):
-        raise ValueError("duration must be positive")
+        raise UnsendableMessage("duration must be positive")
     return duration
 
 
 def _sequence(sequence: int) -> int:
     if sequence < 0:
-        raise ValueError("sequence must not be negative")
+        raise UnsendableMessage("sequence must not be negative")
     return sequence
 
 
-def _uid(interview_id: str, domain: str) -> str:
-    interview, host = _single_line(interview_id), _single_line(domain)
-    if not interview or not host:
-        raise ValueError("interview_id and uid_domain are required for the calendar UID")
-    return f"{interview}@{host}"
+def _uid(interview_id: str, organizer: str) -> str:
+    """The calendar UID: the interview, at the sender's domain (from its checked address)."""
+    interview = _single_line(interview_id)
+    if not interview:
+        raise UnsendableMessage("interview_id is required for the calendar UID")
+    return f"{interview}@{organizer.rpartition('@')[2]}"
 
 
 def _checked_address(value: str, field: str) -> str:
     # Defence in depth: one plain ASCII addr-spec, so no CR/LF, comma or second mailbox gets through.
     local_part = value.partition("@")[0]
     if len(value) > 254 or len(local_part) > 64 or not _ADDR_SPEC.fullmatch(value):
-        raise ValueError(f"{field} is not a single plausible email address")
+        raise UnsendableMessage(f"{field} is not a single plausible email address")
     return value
 
 
@@ -351,80 +356,47 @@ def _html_link(link: str | None) -> str:
 # --- iCalendar (RFC 5545) ---------------------------------------------------
 
 
-def _calendar(facts: _Facts, now: datetime) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_PRODID}",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{facts.wording.method}",
-        "BEGIN:VEVENT",
-        f"UID:{_ics_text(facts.uid)}",
-        f"SEQUENCE:{facts.sequence}",
-        f"DTSTAMP:{_ics_utc(now)}",
-        f"DTSTART:{_ics_utc(facts.start)}",
-        f"DTEND:{_ics_utc(facts.end)}",
-        f"SUMMARY:{_ics_text(f'AI interview: {facts.job} at {facts.company}')}",
-        f"DESCRIPTION:{_ics_text(_description(facts))}",
-        *_ics_link_lines(facts.link),
-        _cal_address("ORGANIZER", facts.organizer_name, facts.organizer),
-        # RSVP=FALSE: replies would go to a no-reply organizer that nobody reads.
-        _cal_address(
-            "ATTENDEE",
-            facts.name,
-            facts.recipient,
-            "ROLE=REQ-PARTICIPANT",
-            "PARTSTAT=NEEDS-ACTION",
-            "RSVP=FALSE",
-        ),
-        f"STATUS:{facts.wording.status}",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "".join(f"{_fold(line)}\r\n" for line in lines)
+def _calendar(facts: _Facts, now: datetime) -> bytes:
+    # Imported here: only the function that sends mail pays for loading it.
+    from icalendar import Calendar, Event, vCalAddress, vText, vUri  # noqa: PLC0415
+
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", _PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", facts.wording.method)
+    event = Event()
+    event.add("uid", facts.uid)
+    event.add("sequence", facts.sequence)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", facts.start)
+    event.add("dtend", facts.end)
+    event.add("summary", vText(f"AI interview: {facts.job} at {facts.company}"))
+    event.add("description", vText(_description(facts)))
+    if facts.link:
+        event.add("url", vUri(facts.link))
+        # LOCATION repeats the link because Outlook and Google Calendar do not display URL.
+        event.add("location", vText(facts.link))
+    event.add("organizer", _cal_address(vCalAddress, facts.organizer_name, facts.organizer))
+    # RSVP=FALSE: replies would go to a no-reply organizer that nobody reads.
+    attendee = _cal_address(vCalAddress, facts.name, facts.recipient)
+    attendee.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
+    event.add("attendee", attendee)
+    event.add("status", facts.wording.status)
+    event.add("transp", "OPAQUE")
+    calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _description(facts: _Facts) -> str:
     return "\n".join([_intro(facts), "", *_detail_lines(facts)])
 
 
-def _ics_link_lines(link: str | None) -> list[str]:
-    # LOCATION repeats the link because Outlook and Google Calendar do not display URL.
-    return [f"URL:{link}", f"LOCATION:{_ics_text(link)}"] if link else []
-
-
-def _ics_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _ics_text(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-
-
-def _ics_param(value: str) -> str:
-    # A quoted param-value may hold neither DQUOTE nor control characters (RFC 5545 QSAFE-CHAR).
-    return _single_line(value).replace('"', "")
-
-
-def _cal_address(prop: str, name: str, address: str, *params: str) -> str:
-    cn = _ics_param(name)
-    all_params = ([f'CN="{cn}"'] if cn else []) + list(params)
-    return ";".join([prop, *all_params]) + f":mailto:{address}"
-
-
-def _fold(line: str) -> str:
-    # Fold by UTF-8 octets, only between characters; continuation lines spend one octet on the space.
-    chunks: list[str] = []
-    chunk: list[str] = []
-    size, limit = 0, _ICS_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append("".join(chunk))
-            chunk, size, limit = [], 0, _ICS_LINE_OCTETS - 1
-        chunk.append(char)
-        size += width
-    chunks.append("".join(chunk))
-    return "\r\n ".join(chunks)
+def _cal_address(address_type: Any, name: str, address: str) -> Any:
+    cal_address = address_type(f"mailto:{address}")
+    # A parameter value may hold neither DQUOTE nor control characters (RFC 5545 QSAFE-CHAR).
+    common_name = _single_line(name).replace('"', "")
+    if common_name:
+        cal_address.params["CN"] = common_name
+    return cal_address

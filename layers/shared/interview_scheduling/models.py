@@ -14,9 +14,12 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
     CodingLanguage,
+    EmailStatus,
     InterviewStatus,
+    InterviewType,
     SessionStatus,
     SlotStatus,
 )
@@ -48,7 +51,7 @@ class Job(Model):
     company_name = UnicodeAttribute()
     job_description = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
-    coding_language = UnicodeAttribute(default=CodingLanguage.PYTHON.value)
+    coding_language = EnumAttribute(CodingLanguage, default=CodingLanguage.PYTHON)
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -88,10 +91,10 @@ class InterviewSlot(Model):
     time_zone = UnicodeAttribute()  # IANA name
     starts_at = UTCDateTimeAttribute()  # derived once, when the slot is created
     ends_at = UTCDateTimeAttribute()
-    ai_interview_type = UnicodeAttribute()
+    ai_interview_type = EnumAttribute(InterviewType)
     capacity = NumberAttribute(default=1)
     booked_count = NumberAttribute(default=0)
-    status = UnicodeAttribute(default=SlotStatus.OPEN.value)
+    status = EnumAttribute(SlotStatus, default=SlotStatus.OPEN)
     created_at = UTCDateTimeAttribute()
 
 
@@ -104,17 +107,27 @@ class Interview(Model):
     job_id = UnicodeAttribute()
     candidate_id = UnicodeAttribute()
     slot_id = UnicodeAttribute()
-    status = UnicodeAttribute(default=InterviewStatus.SCHEDULED.value)
+    status = EnumAttribute(InterviewStatus, default=InterviewStatus.SCHEDULED)
     started_at = UTCDateTimeAttribute(null=True)
     ended_at = UTCDateTimeAttribute(null=True)
     booking_notes = UnicodeAttribute(null=True)
-    # Hash of the session key, set once by create_session; the key itself is never stored.
-    session_key_hash = UnicodeAttribute(null=True)
     # Rises on every cancel or reschedule: the calendar invite's SEQUENCE.
     revision = NumberAttribute(default=0)
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class EmailEntry(MapAttribute[str, Any]):
+    """One message of the email ledger (interview_scheduling.email_ledger moves it along)."""
+
+    status = EnumAttribute(EmailStatus)
+    updated_at = UTCDateTimeAttribute()
+    # While SENDING: when the invocation that claimed it must have ended; then anyone may take over.
+    lease_expires_at = UTCDateTimeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    message_id = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
 
 
 class SessionsByKeyHash(GlobalSecondaryIndex["InterviewSession"]):
@@ -143,19 +156,18 @@ class InterviewSession(Model):
     job_description = UnicodeAttribute()
     resume_text = UnicodeAttribute(default="")
     resume_extraction = UnicodeAttribute(null=True)
-    coding_language = UnicodeAttribute()
-    interview_type = UnicodeAttribute()
+    coding_language = EnumAttribute(CodingLanguage)
+    interview_type = EnumAttribute(InterviewType)
     scheduled_at = UTCDateTimeAttribute()
     ends_at = UTCDateTimeAttribute()
     time_zone = UnicodeAttribute()
     language_code = UnicodeAttribute()
     accent_tld = UnicodeAttribute()
-    status = UnicodeAttribute(default=SessionStatus.SCHEDULED.value)
+    status = EnumAttribute(SessionStatus, default=SessionStatus.SCHEDULED)
     revision = NumberAttribute(default=0)
     # The plain key only until the email that carries it is sent; then just its hash remains.
     undelivered_key = UnicodeAttribute(null=True)
-    # One entry per message ("invitation-0", "cancellation-2", ...): status, updated_at, and
-    # claimed_at, attempts, message_id or failure_reason as the message goes (send_email).
-    emails = MapAttribute[str, Any](default=dict)
+    # The email ledger: one entry per message, keyed "invitation-0", "cancellation-2", ...
+    emails = TypedMapAttribute(EmailEntry, default=dict)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

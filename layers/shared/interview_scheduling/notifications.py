@@ -8,7 +8,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interview_scheduling import aws_clients
+from interview_scheduling import aws_clients, email_ledger
 from interview_scheduling.enums import MessageKind
 from interview_scheduling.settings import session_settings
 
@@ -22,11 +22,7 @@ class EmailRequest(BaseModel):
 
     @property
     def message_key(self) -> str:
-        return message_key(self.kind, self.revision)
-
-
-def message_key(kind: MessageKind, revision: int) -> str:
-    return f"{kind.value}-{revision}"
+        return email_ledger.message_key(self.kind, self.revision)
 
 
 def request_email(request: EmailRequest) -> None:

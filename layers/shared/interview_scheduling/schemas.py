@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from interview_scheduling.enums import CodingLanguage, EmailStatus, InterviewStatus, InterviewType, SlotStatus
-from interview_scheduling.slot_time import InvalidLocalTime, zone
+from interview_scheduling.time_rules import InvalidLocalTime, zone
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 SESSION_KEY_PATTERN = r"^[A-Za-z0-9_-]{20,128}$"
@@ -135,7 +135,8 @@ class SlotIn(_Input):
         description="IANA time zone name, e.g. Asia/Kolkata"
     )
     ai_interview_type: InterviewType
-    capacity: Annotated[int, Field(ge=1, le=100)] = 1
+    # Strict: "3" and true are not numbers (pydantic would otherwise read them as 3 and 1).
+    capacity: Annotated[int, Field(strict=True, ge=1, le=100)] = 1
 
     @field_validator("timezone")
     @classmethod

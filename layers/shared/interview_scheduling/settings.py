@@ -43,6 +43,8 @@ class ApiSettings(FromEnvironment):
     resume_upload_expiry_seconds: int = 900
     # A booking repeated with the same body within this window is the same booking.
     booking_replay_window_seconds: int = 600
+    # How far ahead a slot may be offered; also keeps every instant inside datetime's range.
+    booking_horizon_days: int = Field(default=730, ge=1, le=3650)
 
 
 class SessionSettings(FromEnvironment):

@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from interview_scheduling.models import Interview, InterviewSlot
-from interview_scheduling.scheduling import scheduled_at
-from interview_scheduling.slot_time import InvalidLocalTime, to_utc
+from interview_scheduling.time_rules import InvalidLocalTime, scheduled_at, to_utc
 
 
 def test_a_zone_without_dst_is_a_fixed_offset():

@@ -1,0 +1,174 @@
+"""Exactly one email per message of the ledger, however often it is requested, through SES v2.
+
+Only a crash between SES accepting the email and the outcome being written can send it twice
+(the resend has the same calendar UID and SEQUENCE, so calendars merge it); nothing can make a
+message be lost: a transient failure is retried by Lambda, and the last attempt records FAILED.
+
+What the candidate receives follows what they already know: a message for a revision that a
+later change replaced is not sent; a cancellation of an interview they were never told of is
+not sent; a new time for an interview they were never told of is sent as the invitation.
+"""
+
+from datetime import timedelta
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import DoesNotExist
+
+from interview_scheduling import aws_clients, clock, email_ledger
+from interview_scheduling.email_ledger import Outcome
+from interview_scheduling.enums import EmailStatus, MessageKind
+from interview_scheduling.invitation import InvitationDetails, UnsendableMessage, build_message
+from interview_scheduling.models import InterviewSession
+from interview_scheduling.notifications import EmailRequest
+from interview_scheduling.settings import EmailSettings, email_settings
+
+# A claim outlives the invocation that made it by this much, for clock skew between hosts.
+LEASE_MARGIN = timedelta(seconds=5)
+# SES answers that retrying will not help: the address, the sender or the account is refused.
+PERMANENT_SES_ERRORS = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "BadRequestException",
+        "NotFoundException",
+    }
+)
+
+logger = Logger()
+
+
+class RetryLater(Exception):
+    """Raised so that Lambda's asynchronous retries try again later."""
+
+
+def deliver(request: EmailRequest, time_left: timedelta) -> Outcome | None:
+    """Sends the message unless an earlier delivery did (None then).
+
+    `time_left` is what remains of this invocation: the claim lapses once it must have ended.
+    """
+    # Read before claiming: a misconfigured function fails here, having taken nothing.
+    settings = email_settings()
+    now = clock.now()
+    session = email_ledger.claim(
+        request.interview_id, request.message_key, now, now + time_left + LEASE_MARGIN
+    )
+    if session is None:
+        _retry_if_unfinished(request)
+        return None
+    wording = _wording(request, session)
+    if isinstance(wording, Outcome):
+        return _record(request, session, wording)
+    key = session.undelivered_key
+    if wording != MessageKind.CANCELLATION and key is None:
+        return _record(
+            request, session, Outcome(EmailStatus.SUPERSEDED, failure_reason="the link was revoked")
+        )
+    details = _details(session, request, key, settings)
+    try:
+        message = build_message(wording, details)
+    except UnsendableMessage as error:
+        return _record(request, session, Outcome(EmailStatus.FAILED, failure_reason=f"not sendable: {error}"))
+    return _send(request, session, message.as_bytes(), settings)
+
+
+def _wording(request: EmailRequest, session: InterviewSession) -> MessageKind | Outcome:
+    """Which email this message is, given what the candidate was already sent; or why none is due."""
+    if request.revision < int(session.revision):
+        return Outcome(EmailStatus.SUPERSEDED, failure_reason="a later change replaced it")
+    if request.kind == MessageKind.INVITATION or email_ledger.was_announced(session):
+        return request.kind
+    if email_ledger.announcement_in_flight(session):
+        # The invitation is being sent this moment; what follows depends on whether it arrives.
+        return _wait_for_announcement(request, session)
+    if request.kind == MessageKind.CANCELLATION:
+        return Outcome(EmailStatus.SUPERSEDED, failure_reason="cancelled before the candidate was invited")
+    return MessageKind.INVITATION  # a new time for an interview never announced: the invitation
+
+
+def _wait_for_announcement(request: EmailRequest, session: InterviewSession) -> MessageKind:
+    attempts = _attempts(request, session) + 1
+    if attempts >= email_settings().max_send_attempts:
+        return request.kind  # it may have arrived: better a redundant update than a silent change
+    email_ledger.release(
+        request.interview_id,
+        request.message_key,
+        clock.now(),
+        "waiting for the invitation being sent",
+        attempts,
+    )
+    raise RetryLater("an earlier message to the candidate is being sent")
+
+
+def _attempts(request: EmailRequest, session: InterviewSession) -> int:
+    entry = session.emails.get(request.message_key)
+    return int(entry.attempts) if entry is not None else 0
+
+
+def _send(request: EmailRequest, session: InterviewSession, raw: bytes, settings: EmailSettings) -> Outcome:
+    try:
+        sent = aws_clients.sesv2().send_email(
+            FromEmailAddress=settings.sender_email,
+            Destination={"ToAddresses": [session.candidate_email]},
+            Content={"Raw": {"Data": raw}},
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        if code in PERMANENT_SES_ERRORS:
+            return _record(
+                request, session, Outcome(EmailStatus.FAILED, failure_reason=f"SES refused: {code}")
+            )
+        return _failed_for_now(request, session, code, error)
+    except BotoCoreError as error:
+        return _failed_for_now(request, session, type(error).__name__, error)
+    return _record(request, session, Outcome(EmailStatus.SENT, message_id=sent["MessageId"]))
+
+
+def _failed_for_now(request: EmailRequest, session: InterviewSession, code: str, error: Exception) -> Outcome:
+    """A transient failure: Lambda retries the event, and the last attempt records FAILED."""
+    attempts = _attempts(request, session) + 1
+    if attempts >= email_settings().max_send_attempts:
+        reason = f"SES kept failing ({code}); gave up after {attempts} attempts"
+        return _record(request, session, Outcome(EmailStatus.FAILED, failure_reason=reason))
+    email_ledger.release(
+        request.interview_id, request.message_key, clock.now(), f"will retry after {code}", attempts
+    )
+    raise RetryLater(code) from error
+
+
+def _details(
+    session: InterviewSession, request: EmailRequest, key: str | None, settings: EmailSettings
+) -> InvitationDetails:
+    link = f"{str(settings.interview_base_url).rstrip('/')}/?session_key={key}" if key else None
+    return InvitationDetails(
+        interview_id=session.interview_id,
+        sequence=request.revision,
+        candidate_name=session.candidate_name,
+        candidate_email=session.candidate_email,
+        job_title=session.job_title,
+        company_name=session.company_name,
+        scheduled_at=session.scheduled_at,
+        duration=session.ends_at - session.scheduled_at,
+        time_zone=session.time_zone,
+        interview_link=None if request.kind == MessageKind.CANCELLATION else link,
+        sender=settings.sender_email,
+    )
+
+
+def _retry_if_unfinished(request: EmailRequest) -> None:
+    """The claim failed: fine if the message reached an outcome, else Lambda must try again."""
+    try:
+        status = email_ledger.current_status(request.interview_id, request.message_key)
+    except DoesNotExist as error:
+        raise RetryLater("no session yet for this interview") from error
+    if status not in email_ledger.FINAL_STATUSES:
+        raise RetryLater(f"the message is {status or 'not yet requested'}; not finished")
+    logger.info("message already handled", extra={"email_message": request.message_key, "status": status})
+
+
+def _record(request: EmailRequest, session: InterviewSession, outcome: Outcome) -> Outcome:
+    email_ledger.record(session, request.message_key, request.revision, outcome, clock.now())
+    logger.info("email outcome", extra={"email_message": request.message_key, "status": outcome.status})
+    return outcome

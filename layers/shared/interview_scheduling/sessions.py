@@ -1,0 +1,205 @@
+"""A session for each booking, changed with the booking; each step is safe to repeat.
+
+A session is written in one transaction with a check that the interview is still at the
+revision the change announced: a session is never made from a stale record (the later record
+for the newer revision makes it), and there is never a second session for one interview.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from interview_scheduling import clock, email_ledger
+from interview_scheduling.batch_context import BatchContext
+from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
+from interview_scheduling.enums import MessageKind, SessionStatus
+from interview_scheduling.ids import key_hash, new_session_key
+from interview_scheduling.interview_changes import ChangeKind, InterviewChange
+from interview_scheduling.models import Interview, InterviewSession, Job
+from interview_scheduling.notifications import EmailRequest
+from interview_scheduling.resumes import resume_text
+from interview_scheduling.settings import session_settings
+from interview_scheduling.time_rules import session_times
+
+logger = Logger()
+
+
+@dataclass(frozen=True)
+class SessionStep:
+    """What handling one change did: the email it asks for, and what the function counts."""
+
+    email: EmailRequest | None
+    session_created: bool = False
+    resume_extraction: str | None = None
+
+
+def job_description(job: Job) -> str:
+    """What the interviewer is told about the job; the legacy tech-stack field is never used."""
+    lines = (
+        [job.job_description.strip()]
+        if job.job_description
+        else [
+            f"Job Title: {job.job_title}",
+            f"Company: {job.company_name}",
+        ]
+    )
+    if job.domain:
+        lines.append(f"Domain: {job.domain}")
+    lines.append(f"Coding language: {job.coding_language}")
+    return "\n".join(lines)
+
+
+def apply_change(change: InterviewChange, context: BatchContext) -> SessionStep:
+    """Brings the interview's session in line with one change to the interview."""
+    if change.kind == ChangeKind.BOOKED:
+        return create_session(change.interview, context)
+    if change.kind == ChangeKind.CANCELLED:
+        return cancel_session(change.interview, context)
+    return reschedule_session(change.interview, context)
+
+
+def _still_at(transaction: Transaction, interview: Interview) -> None:
+    """The guard: the interview has not changed since the record being handled was written."""
+    transaction.check(
+        "interview",
+        Interview,
+        interview.interview_id,
+        None,
+        condition=Interview.revision == interview.revision,
+    )
+
+
+def create_session(interview: Interview, context: BatchContext) -> SessionStep:
+    """Creates the session unless an earlier delivery did; either way the invitation is due."""
+    request = EmailRequest(
+        interview_id=interview.interview_id, kind=MessageKind.INVITATION, revision=int(interview.revision)
+    )
+    if context.session(interview) is not None:
+        return SessionStep(request)
+    now = clock.now()
+    session, extraction = _new_session(interview, context, now)
+    session.emails = email_ledger.first_request(request.message_key, now)
+
+    def build(transaction: Transaction) -> None:
+        transaction.put("session", session, condition=InterviewSession.interview_id.does_not_exist())
+        _still_at(transaction, interview)
+
+    try:
+        transact(build)
+    except Refused as refusal:
+        if refusal.refused("interview"):
+            logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
+            return SessionStep(None, resume_extraction=extraction)
+        logger.info("session already exists", extra={"interview_id": interview.interview_id})
+        return SessionStep(request, resume_extraction=extraction)
+    context.sessions[interview.interview_id] = session
+    logger.info("session created", extra={"interview_id": interview.interview_id})
+    return SessionStep(request, session_created=True, resume_extraction=extraction)
+
+
+def _new_session(interview: Interview, context: BatchContext, now: datetime) -> tuple[InterviewSession, str]:
+    job = context.job(interview)
+    candidate = context.candidate(interview)
+    slot = context.slot(interview)
+    text, extraction = resume_text(candidate)
+    settings = session_settings()
+    starts, ends = session_times(interview, slot)
+    session_key = new_session_key()
+    session = InterviewSession(
+        interview_id=interview.interview_id,
+        key_hash=key_hash(session_key),
+        undelivered_key=session_key,
+        org_id=interview.org_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        candidate_name=candidate.full_name,
+        candidate_email=candidate.email,
+        job_title=job.job_title,
+        company_name=job.company_name,
+        job_description=job_description(job),
+        resume_text=text,
+        resume_extraction=extraction,
+        coding_language=job.coding_language,
+        interview_type=slot.ai_interview_type,
+        scheduled_at=starts,
+        ends_at=ends,
+        time_zone=slot.time_zone,
+        language_code=settings.session_language_code,
+        accent_tld=settings.session_accent_tld,
+        status=SessionStatus.SCHEDULED,
+        revision=int(interview.revision),
+        created_at=now,
+        updated_at=now,
+    )
+    return session, extraction
+
+
+def cancel_session(interview: Interview, context: BatchContext) -> SessionStep:
+    """Cancels the session and revokes its key; no email when there was never a session."""
+    session = context.session(interview)
+    if session is None:
+        logger.info("cancelled before any session existed", extra={"interview_id": interview.interview_id})
+        return SessionStep(None)
+    revision = int(interview.revision)
+    request = EmailRequest(
+        interview_id=interview.interview_id, kind=MessageKind.CANCELLATION, revision=revision
+    )
+    now = clock.now()
+    # Unless an earlier delivery of this record (or a later change) got there first.
+    update_if(
+        session,
+        [
+            InterviewSession.status.set(SessionStatus.CANCELLED),
+            InterviewSession.key_hash.remove(),
+            InterviewSession.undelivered_key.remove(),
+            InterviewSession.revision.set(revision),
+            InterviewSession.updated_at.set(now),
+            email_ledger.request(request.message_key, now),
+        ],
+        condition=InterviewSession.revision < revision,
+    )
+    return SessionStep(request)
+
+
+def reschedule_session(interview: Interview, context: BatchContext) -> SessionStep:
+    """Moves the session to the new slot and rotates its key: the old link stops working."""
+    session = context.session(interview)
+    if session is None:
+        return create_session(interview, context)
+    revision = int(interview.revision)
+    request = EmailRequest(
+        interview_id=interview.interview_id, kind=MessageKind.RESCHEDULE, revision=revision
+    )
+    slot = context.slot(interview)
+    starts, ends = session_times(interview, slot)
+    session_key = new_session_key()
+    now = clock.now()
+
+    def build(transaction: Transaction) -> None:
+        transaction.update(
+            "session",
+            session,
+            actions=[
+                InterviewSession.scheduled_at.set(starts),
+                InterviewSession.ends_at.set(ends),
+                InterviewSession.time_zone.set(slot.time_zone),
+                InterviewSession.interview_type.set(slot.ai_interview_type),
+                InterviewSession.key_hash.set(key_hash(session_key)),
+                InterviewSession.undelivered_key.set(session_key),
+                InterviewSession.revision.set(revision),
+                InterviewSession.updated_at.set(now),
+                email_ledger.request(request.message_key, now),
+            ],
+            condition=InterviewSession.revision < revision,
+        )
+        _still_at(transaction, interview)
+
+    try:
+        transact(build)
+    except Refused as refusal:
+        if refusal.refused("interview"):
+            logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
+            return SessionStep(None)
+        # An earlier delivery of this record already moved the session.
+    return SessionStep(request)

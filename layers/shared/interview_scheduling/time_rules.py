@@ -1,0 +1,68 @@
+"""The time rules: wall-clock times in a slot's IANA zone, the instants they name, and the
+windows derived from them. Everything is stored and sent in UTC.
+
+A local time inside a DST gap does not exist and is refused. A local time inside a DST fold
+happens twice; it resolves to the first occurrence (fold=0), the one a calendar shows first.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+if TYPE_CHECKING:
+    from interview_scheduling.models import Interview, InterviewSlot
+
+
+class InvalidLocalTime(ValueError):
+    pass
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone of that name; the one check every zone the system meets goes through."""
+    # ZoneInfo also accepts file paths; only names from the IANA database are zones here.
+    if name not in _known_zones():
+        raise InvalidLocalTime(f"unknown time zone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidLocalTime(f"unknown time zone {name!r}") from error
+
+
+@cache
+def _known_zones() -> set[str]:
+    return available_timezones()
+
+
+def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
+    """The UTC instant of `wall_time` on `day` in `zone_name`."""
+    local = datetime.combine(day, wall_time.replace(tzinfo=None, fold=0), tzinfo=zone(zone_name))
+    try:
+        instant = local.astimezone(UTC)
+        # A time in a DST gap does not survive the round trip back to local time.
+        round_trip = instant.astimezone(local.tzinfo).replace(tzinfo=None)
+    except OverflowError as error:
+        raise InvalidLocalTime(f"{day} is outside the dates this system can schedule") from error
+    if round_trip != local.replace(tzinfo=None):
+        raise InvalidLocalTime(
+            f"{day} {wall_time:%H:%M} does not exist in {zone_name} (a DST change skips it)"
+        )
+    return instant
+
+
+def scheduled_at(interview: "Interview", slot: "InterviewSlot") -> datetime:
+    """`started_at` once the interview has begun, else the slot's start (UTC, derived at slot creation)."""
+    return interview.started_at or slot.starts_at
+
+
+def session_times(interview: "Interview", slot: "InterviewSlot") -> tuple[datetime, datetime]:
+    """When the session starts and ends: it lasts as long as its slot."""
+    starts = scheduled_at(interview, slot)
+    return starts, starts + (slot.ends_at - slot.starts_at)
+
+
+def session_window(
+    starts: datetime, ends: datetime, opens_before: timedelta, closes_after: timedelta
+) -> tuple[datetime, datetime]:
+    """When the candidate's link opens the session: a little before the start, a while after the end."""
+    return starts - opens_before, ends + closes_after
