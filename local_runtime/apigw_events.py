@@ -184,10 +184,12 @@ def build_event(
     if match.path_parameters:
         event["pathParameters"] = match.path_parameters
     if request.body:
-        if _is_text(headers.get("content-type")):
-            event["body"] = request.body.decode("utf-8", errors="replace")
+        text = _utf8_or_none(request.body) if _is_text(headers.get("content-type")) else None
+        if text is not None:
+            event["body"] = text
             event["isBase64Encoded"] = False
         else:
+            # Bytes that are not UTF-8 text reach the function as they are, never with U+FFFD in them.
             event["body"] = base64.b64encode(request.body).decode()
             event["isBase64Encoded"] = True
     else:
@@ -269,3 +271,10 @@ def _response_body(returned: Mapping[str, Any]) -> bytes:
         except binascii.Error as error:
             raise MalformedResponseError("isBase64Encoded body is not base64") from error
     return body.encode()
+
+
+def _utf8_or_none(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -6,7 +6,6 @@ import pytest
 
 from tests.support.catalog import create_candidate, create_job, create_slot
 
-
 # Dates a year ahead: inside the booking horizon whenever the tests run.
 NEXT_YEAR = datetime.now(UTC).year + 1
 
@@ -128,6 +127,11 @@ def test_a_resume_upload_is_a_presigned_pdf_post_under_a_server_chosen_key(api, 
     assert upload["fields"]["key"] == response.body["resume_key"]
     assert response.body["resume_key"].startswith(f"resumes/org-a/{job_id}/{candidate_id}/")
     assert upload["fields"]["Content-Type"] == "application/pdf"
+    # A link handed out is not a resume: only what is in S3 counts.
+    assert api.get(f"/jobs/{job_id}/candidates/{candidate_id}").body["has_resume_pdf"] is False
+    aws.session.client("s3").put_object(
+        Bucket=aws.resolver.ref("ResumesBucket"), Key=response.body["resume_key"], Body=b"%PDF-1.7"
+    )
     assert api.get(f"/jobs/{job_id}/candidates/{candidate_id}").body["has_resume_pdf"] is True
 
 

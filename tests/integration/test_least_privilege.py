@@ -61,7 +61,9 @@ def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
     if service == "dynamodb":
         calls = _dynamodb_calls(operation, params)
     elif service == "s3":
-        calls = [(f"s3:{operation}", f"{params['Bucket']}/{params['Key']}")]
+        # HeadObject is authorised as GetObject.
+        action = "GetObject" if operation == "HeadObject" else operation
+        calls = [(f"s3:{action}", f"{params['Bucket']}/{params['Key']}")]
     elif service == "lambda":
         calls = [("lambda:InvokeFunction", params["FunctionName"])]
     else:
@@ -131,6 +133,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         aws.session.client("s3").put_object(
             Bucket=resolver.ref("ResumesBucket"), Key=upload["resume_key"], Body=b"%PDF-1.7 not really"
         )
+        call("GET", f"/jobs/{job_id}/candidates/{candidate_id}")  # is the upload there?
         call("GET", f"/jobs/{job_id}/slots")
         booking = {"candidate_id": candidate_id, "slot_id": slot_id}
         interview_id = call("POST", f"/jobs/{job_id}/interviews", booking).body["interview_id"]

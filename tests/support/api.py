@@ -56,7 +56,7 @@ class ApiClient:
         *,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
     ) -> ApiResponse:
         match = self._routes.match(method, path)
         if match is None:
@@ -67,7 +67,7 @@ class ApiClient:
             raw_path=path,
             raw_query=urlencode(query or {}),
             headers=[("content-type", "application/json"), *(headers or {}).items()],
-            body=text.encode(),
+            body=text if isinstance(text, bytes) else text.encode(),
             source_ip="127.0.0.1",
         )
         jwt = None

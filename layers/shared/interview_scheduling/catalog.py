@@ -11,6 +11,7 @@ import json
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
@@ -94,10 +95,24 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
 
 
 def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
-    return candidate_out(_owned(Candidate, org, job_id, candidate_id, what="candidate"))
+    candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
+    return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
 
 
-def candidate_out(candidate: Candidate) -> CandidateOut:
+def _resume_uploaded(candidate: Candidate) -> bool:
+    """Whether the PDF is in S3: an upload link handed out may never have been used, or refused."""
+    if candidate.resume_key is None:
+        return False
+    try:
+        aws_clients.s3().head_object(Bucket=data_settings().resumes_bucket, Key=candidate.resume_key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return False
+        raise
+    return True
+
+
+def candidate_out(candidate: Candidate, *, has_resume_pdf: bool = False) -> CandidateOut:
     return CandidateOut(
         candidate_id=candidate.candidate_id,
         job_id=candidate.job_id,
@@ -107,7 +122,7 @@ def candidate_out(candidate: Candidate) -> CandidateOut:
         work_experience=candidate.work_experience,
         domain=candidate.domain,
         status=candidate.status,
-        has_resume_pdf=candidate.resume_key is not None,
+        has_resume_pdf=has_resume_pdf,
         has_resume_text=bool(candidate.resume_text),
         created_at=candidate.created_at,
     )

@@ -80,7 +80,7 @@ def _wording(request: EmailRequest, session: InterviewSession) -> MessageKind | 
         return Outcome(EmailStatus.SUPERSEDED, failure_reason="a later change replaced it")
     if request.kind == MessageKind.INVITATION or email_ledger.was_announced(session):
         return request.kind
-    if email_ledger.announcement_in_flight(session):
+    if email_ledger.announcement_in_flight(session, besides=request.message_key):
         # The invitation is being sent this moment; what follows depends on whether it arrives.
         return _wait_for_announcement(request, session)
     if request.kind == MessageKind.CANCELLATION:

@@ -64,10 +64,11 @@ def was_announced(session: InterviewSession) -> bool:
     )
 
 
-def announcement_in_flight(session: InterviewSession) -> bool:
-    """Whether an invitation or new time is being sent right now (it may reach the candidate)."""
+def announcement_in_flight(session: InterviewSession, besides: str) -> bool:
+    """Whether an invitation or new time other than `besides` is being sent right now (it may
+    reach the candidate)."""
     return any(
-        kind_of(key) in ANNOUNCING_KINDS and entry.status == EmailStatus.SENDING
+        key != besides and kind_of(key) in ANNOUNCING_KINDS and entry.status == EmailStatus.SENDING
         for key, entry in entries(session)
     )
 
