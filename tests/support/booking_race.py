@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local_runtime.http_client import ApiClient, ApiResponse
+from tests.support import slots
 
 BOOKERS = 50
 
@@ -19,17 +20,8 @@ def created(response: ApiResponse) -> dict[str, Any]:
 
 def slot_body(capacity: int, minutes_ahead: int) -> dict[str, Any]:
     """A one-minute slot a day and `minutes_ahead` minutes from now, in UTC."""
-    start = (datetime.now(UTC) + timedelta(days=1, minutes=minutes_ahead)).replace(second=0, microsecond=0)
-    if (start + timedelta(minutes=1)).date() != start.date():
-        start -= timedelta(minutes=1)  # a slot that starts at 23:59 would end before it starts
-    return {
-        "interview_date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end_time": (start + timedelta(minutes=1)).strftime("%H:%M"),
-        "timezone": "UTC",
-        "ai_interview_type": "coding",
-        "capacity": capacity,
-    }
+    start = datetime.now(UTC) + timedelta(days=1, minutes=minutes_ahead)
+    return slots.slot_body(start, timedelta(minutes=1), capacity=capacity)
 
 
 def race(api: ApiClient, capacity: int, round_: int) -> tuple[Counter[int], dict[str, Any]]:

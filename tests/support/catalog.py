@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.support.api import ApiClient
+from tests.support.slots import slot_body
 
 
 def create_job(api: ApiClient, **overrides: Any) -> str:
@@ -25,17 +26,7 @@ def create_candidate(api: ApiClient, job_id: str, **overrides: Any) -> str:
 def create_slot(
     api: ApiClient, job_id: str, starts_in: timedelta = timedelta(days=2), capacity: int = 1, **overrides: Any
 ) -> str:
-    start = (datetime.now(UTC) + starts_in).replace(second=0, microsecond=0)
-    end = start + timedelta(minutes=45)
-    body = {
-        "interview_date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end_time": end.strftime("%H:%M") if end.date() == start.date() else "23:59",
-        "timezone": "UTC",
-        "ai_interview_type": "coding",
-        "capacity": capacity,
-        **overrides,
-    }
+    body = slot_body(datetime.now(UTC) + starts_in, timedelta(minutes=45), capacity=capacity, **overrides)
     response = api.post(f"/jobs/{job_id}/slots", body)
     assert response.status == 201, response.body
     return str(response.body["slot_id"])
