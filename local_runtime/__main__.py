@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
-from local_runtime.demo import DemoError, create_demo_data
+from local_runtime.demo.data import DemoError, create_demo_data
 from local_runtime.runtime import LocalRuntime, RuntimeInfo
 from local_runtime.template import TEMPLATE_PATH
-from local_runtime.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 
 log = logging.getLogger("local_runtime.runtime")
 

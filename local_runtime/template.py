@@ -178,14 +178,6 @@ class StackTemplate:
                 return str(default)
         return None
 
-    def http_jwt_configuration(self) -> dict[str, Any]:
-        """The JWT authorizer's issuer and audience, still as template expressions."""
-        for api in self.of_type("AWS::Serverless::HttpApi").values():
-            for authorizer in api["Properties"].get("Auth", {}).get("Authorizers", {}).values():
-                if "JwtConfiguration" in authorizer:
-                    return authorizer["JwtConfiguration"]  # type: ignore[no-any-return]
-        raise LookupError("the template's HTTP API has no JWT authorizer")
-
     def http_jwt_authorizers(self) -> dict[str, dict[str, Any]]:
         """Every JWT authorizer of the HTTP APIs by name, its JwtConfiguration still as expressions."""
         found = {}

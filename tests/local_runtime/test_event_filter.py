@@ -2,7 +2,7 @@
 
 import pytest
 
-from local_runtime.event_filter import InvalidPatternError, check_pattern, matches, matches_any
+from local_runtime.streams.event_filter import InvalidPatternError, check_pattern, matches, matches_any
 
 RECORD = {
     "eventName": "MODIFY",

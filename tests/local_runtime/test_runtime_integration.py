@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from local_runtime.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION
 
