@@ -30,6 +30,7 @@ from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
 from local_runtime.servers import BackgroundServer
+from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
 
@@ -104,6 +105,7 @@ class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         self.template = StackTemplate(self.config.template_path)
+        check_filter_criteria(self.template.stream_sources())
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
         self._servers: list[BackgroundServer] = []

@@ -1,41 +1,67 @@
-"""Lambda event filtering: the EventBridge content-filter patterns of an event source mapping.
+"""Lambda event filtering: the FilterCriteria patterns of an event source mapping.
+
+Exactly the filter rule syntax the Lambda developer guide documents ("Control which events
+Lambda sends to your function"), and nothing more, so a pattern that works here works there:
+
+    null              "UserID": [null]
+    empty             "LastName": [""]
+    equals            "Name": ["Alice"]           (a string, number or boolean)
+    equals-ignore-case "Name": [{"equals-ignore-case": "alice"}]
+    and               several keys in one pattern
+    or                several matchers in one list, or "$or": [pattern, ...]
+    not               "Weather": [{"anything-but": ["Raining", ...]}]
+    numeric           "Price": [{"numeric": ["=", 100]}], [{"numeric": [">", 10, "<=", 20]}]
+    exists            "ProductName": [{"exists": true}]
+    does not exist    "ProductName": [{"exists": false}]
+    begins with       "Region": [{"prefix": "us-"}]
+    ends with         "FileName": [{"suffix": ".png"}]
 
 A pattern mirrors the event's structure. A leaf is a list of matchers; the leaf matches when
 any matcher matches the event's value (or, for an array value, any of its elements). Every key
-of the pattern must match. Supported matchers: literal values (string, number, boolean, null),
-`prefix`, `suffix`, `equals-ignore-case`, `wildcard`, `exists`, `anything-but` (values, or a
-prefix/suffix/equals-ignore-case), `numeric` ranges, `cidr`, and `$or` between sub-patterns.
+of the pattern must match. `check_pattern` refuses anything else (wildcard, cidr, the prefix or
+suffix forms of anything-but, ...) before any record is read; `matches` assumes a checked
+pattern.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from local_runtime.template import StreamSource
+
 _MISSING: Final = object()
-_NUMERIC_OPERATORS: Final = {
+_NUMERIC_OPERATORS: Final[Mapping[str, Callable[[float, float], bool]]] = {
     "=": lambda a, b: a == b,
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
-_OPERATORS: Final = {
-    "prefix",
-    "suffix",
-    "equals-ignore-case",
-    "wildcard",
-    "exists",
-    "anything-but",
-    "numeric",
-    "cidr",
+_STRING_MATCHERS: Final[Mapping[str, Callable[[str, str], bool]]] = {
+    "prefix": str.startswith,
+    "suffix": str.endswith,
+    "equals-ignore-case": lambda value, text: value.casefold() == text.casefold(),
 }
+_LOWER_BOUNDS: Final = {">", ">="}
+_UPPER_BOUNDS: Final = {"<", "<="}
 
 
 class InvalidPatternError(ValueError):
-    """The pattern uses a matcher this filter does not know; Lambda would reject the mapping."""
+    """The pattern is not in Lambda's filter rule syntax; Lambda would reject the mapping."""
+
+
+def check_filter_criteria(sources: Iterable[StreamSource]) -> None:
+    """Refuses, before anything starts, a mapping whose FilterCriteria Lambda would not accept."""
+    for source in sources:
+        for index, pattern in enumerate(source.filter_patterns):
+            try:
+                check_pattern(pattern)
+            except InvalidPatternError as error:
+                raise InvalidPatternError(
+                    f"event source mapping {source.function_id}.{source.event_id} "
+                    f"({source.table_id} stream), filter {index + 1}: {error}"
+                ) from error
 
 
 def matches_any(patterns: Sequence[Mapping[str, Any]], event: Mapping[str, Any]) -> bool:
@@ -44,7 +70,7 @@ def matches_any(patterns: Sequence[Mapping[str, Any]], event: Mapping[str, Any])
 
 
 def matches(pattern: Mapping[str, Any], event: Any) -> bool:
-    """Whether `event` (a JSON-like value) matches one pattern."""
+    """Whether `event` (a JSON-like value) matches one checked pattern."""
     for key, expected in pattern.items():
         if key == "$or":
             if not any(matches(sub_pattern, event) for sub_pattern in expected):
@@ -54,37 +80,74 @@ def matches(pattern: Mapping[str, Any], event: Any) -> bool:
         if isinstance(expected, Mapping):
             if not matches(expected, actual if isinstance(actual, Mapping) else {}):
                 return False
-        elif isinstance(expected, list):
-            if not _leaf_matches(expected, actual):
-                return False
-        else:
-            raise InvalidPatternError(f"pattern value for {key!r} must be an object or a list")
+        elif not _leaf_matches(expected, actual):
+            return False
     return True
 
 
-def check_pattern(pattern: Mapping[str, Any]) -> None:
-    """Raises InvalidPatternError for a matcher the filter does not support (fail at start)."""
+def check_pattern(pattern: Any, path: str = "") -> None:
+    """Raises InvalidPatternError, naming where, for anything outside the filter rule syntax."""
+    if not isinstance(pattern, Mapping):
+        raise InvalidPatternError(f"{path or 'the pattern'} must be an object")
     for key, expected in pattern.items():
+        where = f"{path}.{key}" if path else str(key)
         if key == "$or":
-            for sub_pattern in expected:
-                check_pattern(sub_pattern)
+            if not isinstance(expected, list) or not expected:
+                raise InvalidPatternError(f"{where} needs a list of patterns")
+            for index, sub_pattern in enumerate(expected):
+                check_pattern(sub_pattern, f"{where}[{index}]")
         elif isinstance(expected, Mapping):
-            check_pattern(expected)
+            check_pattern(expected, where)
         elif isinstance(expected, list):
+            if not expected:
+                raise InvalidPatternError(f"{where} needs at least one matcher")
             for matcher in expected:
-                if isinstance(matcher, Mapping) and (set(matcher) - _OPERATORS or len(matcher) != 1):
-                    raise InvalidPatternError(f"unsupported matcher {matcher!r} under {key!r}")
+                _check_matcher(matcher, where)
         else:
-            raise InvalidPatternError(f"pattern value for {key!r} must be an object or a list")
+            raise InvalidPatternError(f"{where} must be an object or a list of matchers")
+
+
+def _check_matcher(matcher: Any, where: str) -> None:
+    if _is_literal(matcher):
+        return
+    if not isinstance(matcher, Mapping) or len(matcher) != 1:
+        raise InvalidPatternError(f"unsupported matcher {matcher!r} under {where}")
+    ((operator, argument),) = matcher.items()
+    valid = {
+        "equals-ignore-case": isinstance(argument, str),
+        "prefix": isinstance(argument, str),
+        "suffix": isinstance(argument, str),
+        "exists": isinstance(argument, bool),
+        "anything-but": isinstance(argument, list)
+        and bool(argument)
+        and all(isinstance(item, str) or _is_number(item) for item in argument),
+        "numeric": _valid_numeric(argument),
+    }.get(str(operator))
+    if valid is None:
+        raise InvalidPatternError(f"unsupported matcher {operator!r} under {where}")
+    if not valid:
+        raise InvalidPatternError(f"{operator} under {where} does not take {argument!r}")
+
+
+def _valid_numeric(conditions: Any) -> bool:
+    """One comparison, or a range: a lower and an upper bound."""
+    if not isinstance(conditions, list) or len(conditions) not in (2, 4):
+        return False
+    operators, bounds = conditions[::2], conditions[1::2]
+    if not all(op in _NUMERIC_OPERATORS for op in operators) or not all(map(_is_number, bounds)):
+        return False
+    if len(operators) == 1:
+        return True
+    lower = [op for op in operators if op in _LOWER_BOUNDS]
+    upper = [op for op in operators if op in _UPPER_BOUNDS]
+    return len(lower) == 1 and len(upper) == 1
 
 
 def _leaf_matches(matchers: list[Any], actual: Any) -> bool:
-    if not matchers:
-        raise InvalidPatternError("a pattern leaf needs at least one matcher")
     values: Iterable[Any] = actual if isinstance(actual, list) else [actual]
     for matcher in matchers:
         if isinstance(matcher, Mapping) and "exists" in matcher:
-            if (actual is not _MISSING) == bool(matcher["exists"]):
+            if (actual is not _MISSING) == matcher["exists"]:
                 return True
             continue
         if actual is _MISSING or isinstance(actual, Mapping):
@@ -99,58 +162,15 @@ def _value_matches(matcher: Any, value: Any) -> bool:
         return _equal(matcher, value)
     ((operator, argument),) = matcher.items()
     if operator == "anything-but":
-        return not _anything_but_excludes(argument, value)
+        return not any(_equal(item, value) for item in argument)
     if operator == "numeric":
         return _is_number(value) and _numeric(argument, value)
-    if operator == "cidr":
-        return isinstance(value, str) and _in_network(argument, value)
-    return isinstance(value, str) and _string_matches(operator, argument, value)
-
-
-def _string_matches(operator: str, argument: Any, value: str) -> bool:
-    if isinstance(argument, Mapping):  # {"prefix": {"equals-ignore-case": "x"}}
-        ((inner, text),) = argument.items()
-        if inner != "equals-ignore-case":
-            raise InvalidPatternError(f"{operator} does not take {inner}")
-        value, argument = value.casefold(), str(text).casefold()
-    if operator == "prefix":
-        return value.startswith(argument)
-    if operator == "suffix":
-        return value.endswith(argument)
-    if operator == "equals-ignore-case":
-        return value.casefold() == str(argument).casefold()
-    if operator == "wildcard":
-        regex = ".*".join(re.escape(part) for part in str(argument).split("*"))
-        return re.fullmatch(regex, value, flags=re.DOTALL) is not None
-    raise InvalidPatternError(f"unknown matcher {operator}")
-
-
-def _anything_but_excludes(argument: Any, value: Any) -> bool:
-    """True when `value` is among what `anything-but` names."""
-    if isinstance(argument, Mapping):
-        ((operator, inner),) = argument.items()
-        return isinstance(value, str) and _string_matches(operator, inner, value)
-    excluded = argument if isinstance(argument, list) else [argument]
-    return any(_equal(item, value) for item in excluded)
+    return isinstance(value, str) and _STRING_MATCHERS[operator](value, argument)
 
 
 def _numeric(conditions: list[Any], value: float) -> bool:
-    if len(conditions) % 2:
-        raise InvalidPatternError(f"numeric matcher needs operator/number pairs: {conditions!r}")
-    for operator, bound in zip(conditions[::2], conditions[1::2], strict=True):
-        compare = _NUMERIC_OPERATORS.get(operator)
-        if compare is None:
-            raise InvalidPatternError(f"unknown numeric operator {operator!r}")
-        if not compare(value, bound):
-            return False
-    return True
-
-
-def _in_network(network: str, address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address) in ipaddress.ip_network(network, strict=False)
-    except ValueError:
-        return False
+    pairs = zip(conditions[::2], conditions[1::2], strict=True)
+    return all(_NUMERIC_OPERATORS[operator](value, bound) for operator, bound in pairs)
 
 
 def _equal(expected: Any, actual: Any) -> bool:
@@ -160,6 +180,10 @@ def _equal(expected: Any, actual: Any) -> bool:
     if type(expected) is not type(actual) and not (expected is None or actual is None):
         return False
     return bool(expected == actual)
+
+
+def _is_literal(value: Any) -> bool:
+    return value is None or isinstance(value, str | bool | int | float)
 
 
 def _is_number(value: Any) -> bool:

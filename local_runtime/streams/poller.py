@@ -24,7 +24,7 @@ from local_runtime.streams.batches import (
     StreamRetryPolicy,
     stream_failure_record,
 )
-from local_runtime.streams.event_filter import check_pattern, matches_any
+from local_runtime.streams.event_filter import matches_any
 from local_runtime.streams.records import PolledRecord, polled_record
 from local_runtime.template import StreamSource
 
@@ -66,8 +66,6 @@ class StreamPoller:
         send_to_destination: Callable[[dict[str, Any]], None] | None,
         settings: PollerSettings = PollerSettings(),
     ) -> None:
-        for pattern in source.filter_patterns:
-            check_pattern(pattern)
         self.source = source
         self._stream_arn = stream_arn
         self._function_arn = function_arn
