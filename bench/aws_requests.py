@@ -34,8 +34,8 @@ from moto import mock_aws  # noqa: E402
 
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
-from local_runtime import moto_transactions  # noqa: E402
-from local_runtime.resources import create_resources, verify_sender_identity  # noqa: E402
+from local_runtime.aws import moto_transactions  # noqa: E402
+from local_runtime.aws.resources import create_resources, verify_sender_identity  # noqa: E402
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate  # noqa: E402
 from tests.support.api import ApiClient  # noqa: E402
 from tests.support.catalog import create_candidate, create_job, create_slot  # noqa: E402

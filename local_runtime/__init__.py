@@ -1,21 +1,40 @@
 """Runs the system on one machine against an embedded AWS, from template.yaml.
 
-`python -m local_runtime` (`make run`) starts everything; `LocalRuntime` (in-process) and
-`launcher.RuntimeProcess` (subprocess, free ports) do the same for tests and benchmarks, and
-`tokens.TokenIssuer` mints the JWTs it accepts.
+`python -m local_runtime` (`make run`) starts everything; `launcher.RuntimeProcess` starts it as
+a subprocess on free ports for tests and benchmarks, and `apigw.tokens.TokenIssuer` mints the
+JWTs it accepts. One subpackage per part of AWS it stands in for, pure rules apart from I/O:
 
-    template, resources      template.yaml as data; its tables, bucket and queues in AWS
-    embedded_aws, outbox     moto's server, one request at a time; sent mail as .eml files
-    function_pool,           each function's worker processes (lambda_worker runs inside one)
-      lambda_worker
-    http_api, apigw_events,  API Gateway: routes, JWT authorizer, payload 2.0 events
-      jwt_authorizer
-    invoke_api, async_invoke Lambda's Invoke API; async retries and on-failure destinations
-    stream_poller,           DynamoDB stream event source mappings: polling, filters, batches,
-      event_filter,          retries, bisection and on-failure destinations
-      stream_batches,
-      stream_records
-    runtime, config,         wiring, settings, console and the command line
-      console, __main__
-    demo, pdf, http_client   demo data through the HTTP API, with a real PDF resume
+    aws/          the embedded AWS
+      embedded          moto's server, one request at a time
+      moto_transactions DynamoDB transactions all-or-nothing, streams included
+      resources         the template's tables, buckets and queues created in it
+      outbox            mail SES accepted, as .eml files and console lines
+      s3_post_policy    S3's checks of a presigned POST upload
+    apigw/        API Gateway's HTTP API
+      http_api          the WSGI gateway: authorize, invoke, answer
+      events            route selection, payload 2.0 events and responses (no I/O)
+      jwt_authorizer    the JWT authorizer's decision
+      tokens            the local signing key and the JWTs it signs
+    lambda_/      the Lambda service
+      function_pool     each function's worker processes
+      worker            one execution environment (runs with `python -I`)
+      invocation        what an invocation returned
+      invoke_api        the Invoke API on localhost
+      async_invoke      async event queues, retries and on-failure destinations
+    streams/      DynamoDB stream event source mappings
+      poller            reads the shards through the Streams API
+      batches           a batch through the function: retries, bisection, discards (no I/O)
+      records           GetRecords records as Lambda event records (no I/O)
+      event_filter      FilterCriteria patterns (no I/O)
+    demo/         demo data
+      data              a job, a candidate with a resume, slots, through the HTTP API
+      pdf               a small text PDF
+      http_client       a standard-library HTTP client and presigned POST upload
+    runtime       the wiring: everything started and stopped in order
+    config        settings of one run
+    template      template.yaml as data
+    servers       a WSGI app on a background thread
+    launcher      the runtime as a subprocess, for tests and benchmarks
+    console       one short console line per event
+    __main__      the command line
 """

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
-from local_runtime.demo import DemoError, create_demo_data
+from local_runtime.demo.data import DemoError, create_demo_data
 from local_runtime.runtime import LocalRuntime, RuntimeInfo
+from local_runtime.streams.event_filter import InvalidPatternError
 from local_runtime.template import TEMPLATE_PATH
-from local_runtime.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 
 log = logging.getLogger("local_runtime.runtime")
 
@@ -127,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    runtime = LocalRuntime(config)
+    try:
+        runtime = LocalRuntime(config)
+    except InvalidPatternError as error:
+        log.error("the template cannot run: %s", error)
+        return 2
     try:
         info = runtime.start()
     except OSError as error:

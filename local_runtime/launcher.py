@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from local_runtime.apigw.tokens import TokenIssuer, load_or_create_key
 from local_runtime.runtime import RuntimeInfo, read_ready_file
 from local_runtime.template import REPO_ROOT
-from local_runtime.tokens import TokenIssuer, load_or_create_key
 
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0

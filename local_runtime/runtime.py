@@ -14,25 +14,25 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import boto3
 
-from local_runtime.apigw_events import RouteTable
-from local_runtime.async_invoke import AsyncInvoker
+from local_runtime.apigw.events import RouteTable
+from local_runtime.apigw.http_api import HttpApiGateway
+from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
+from local_runtime.apigw.tokens import TokenIssuer
+from local_runtime.aws.embedded import EmbeddedAws
+from local_runtime.aws.outbox import MotoSesWatcher, Outbox
+from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.config import RuntimeConfig
-from local_runtime.embedded_aws import EmbeddedAws
-from local_runtime.function_pool import FunctionPool, Worker, WorkerSettings
-from local_runtime.http_api import HEALTH_PATH, HttpApiGateway
-from local_runtime.invoke_api import InvokeApi, LocalFunction
-from local_runtime.jwt_authorizer import JwtAuthorizer
-from local_runtime.outbox import MotoSesWatcher, Outbox
-from local_runtime.resources import create_resources, verify_sender_identity
+from local_runtime.lambda_.async_invoke import AsyncInvoker
+from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
+from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
 from local_runtime.servers import BackgroundServer
-from local_runtime.stream_poller import PollerSettings, StreamPoller, sqs_destination
+from local_runtime.streams.event_filter import check_filter_criteria
+from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
-from local_runtime.tokens import TokenIssuer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -105,20 +105,14 @@ class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         self.template = StackTemplate(self.config.template_path)
+        check_filter_criteria(self.template.stream_sources())
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
         self._servers: list[BackgroundServer] = []
         self._functions: dict[str, LocalFunction] = {}
         self._pollers: list[StreamPoller] = []
         self._ready = threading.Event()
-        self._info: RuntimeInfo | None = None
         self.token_issuer: TokenIssuer | None = None
-
-    @property
-    def info(self) -> RuntimeInfo:
-        if self._info is None:
-            raise RuntimeError("the runtime is not started")
-        return self._info
 
     @property
     def functions(self) -> dict[str, LocalFunction]:
@@ -128,28 +122,19 @@ class LocalRuntime:
     def pollers(self) -> list[StreamPoller]:
         return self._pollers
 
-    def __enter__(self) -> LocalRuntime:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
-
     def start(self) -> RuntimeInfo:
         started = time.monotonic()
         try:
-            self._info = self._start(started)
+            info = self._start(started)
         except BaseException:
             self.stop()
             raise
         if self.config.ready_file is not None:
             self.config.ready_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.config.ready_file.with_suffix(".tmp")
-            temporary.write_text(self._info.to_json())
+            temporary.write_text(info.to_json())
             temporary.replace(self.config.ready_file)
-        return self._info
+        return info
 
     def _start(self, started: float) -> RuntimeInfo:
         config = self.config
@@ -311,10 +296,6 @@ class LocalRuntime:
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None
-
-
-def health_url(info: RuntimeInfo) -> str:
-    return info.api_url + HEALTH_PATH
 
 
 def read_ready_file(path: Path) -> RuntimeInfo:

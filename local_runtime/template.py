@@ -33,6 +33,7 @@ class HttpRoute:
 @dataclass(frozen=True)
 class StreamSource:
     function_id: str
+    event_id: str  # the event's name under the function's Events
     table_id: str
     starting_position: str
     batch_size: int
@@ -146,18 +147,19 @@ class StackTemplate:
                 dirs.append((self.path.parent / resource["Properties"]["ContentUri"]).resolve())
         return tuple(dirs)
 
-    def _events(self, event_type: str) -> list[tuple[str, dict[str, Any]]]:
+    def _events(self, event_type: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(function id, event id, properties) of every event of one type."""
         found = []
         for function_id, resource in self.of_type("AWS::Serverless::Function").items():
-            for event in resource["Properties"].get("Events", {}).values():
+            for event_id, event in resource["Properties"].get("Events", {}).items():
                 if event["Type"] == event_type:
-                    found.append((function_id, event["Properties"]))
+                    found.append((function_id, event_id, event["Properties"]))
         return found
 
     def http_routes(self) -> list[HttpRoute]:
         default_authorizer = self._default_http_authorizer()
         routes = []
-        for function_id, props in self._events("HttpApi"):
+        for function_id, _, props in self._events("HttpApi"):
             auth = props.get("Auth", {})
             authorizer = auth.get("Authorizer", default_authorizer)
             routes.append(
@@ -178,14 +180,6 @@ class StackTemplate:
                 return str(default)
         return None
 
-    def http_jwt_configuration(self) -> dict[str, Any]:
-        """The JWT authorizer's issuer and audience, still as template expressions."""
-        for api in self.of_type("AWS::Serverless::HttpApi").values():
-            for authorizer in api["Properties"].get("Auth", {}).get("Authorizers", {}).values():
-                if "JwtConfiguration" in authorizer:
-                    return authorizer["JwtConfiguration"]  # type: ignore[no-any-return]
-        raise LookupError("the template's HTTP API has no JWT authorizer")
-
     def http_jwt_authorizers(self) -> dict[str, dict[str, Any]]:
         """Every JWT authorizer of the HTTP APIs by name, its JwtConfiguration still as expressions."""
         found = {}
@@ -197,11 +191,12 @@ class StackTemplate:
 
     def stream_sources(self) -> list[StreamSource]:
         sources = []
-        for function_id, props in self._events("DynamoDB"):
+        for function_id, event_id, props in self._events("DynamoDB"):
             on_failure = props.get("DestinationConfig", {}).get("OnFailure", {})
             sources.append(
                 StreamSource(
                     function_id=function_id,
+                    event_id=event_id,
                     table_id=props["Stream"]["Fn::GetAtt"][0],
                     starting_position=props.get("StartingPosition", "LATEST"),
                     batch_size=int(props.get("BatchSize", 100)),

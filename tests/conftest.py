@@ -12,9 +12,9 @@ from moto import mock_aws
 
 from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
-from local_runtime import moto_transactions
+from local_runtime.aws import moto_transactions
+from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.resources import create_resources, verify_sender_identity
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import ApiClient
 from tests.support.pipeline import Pipeline

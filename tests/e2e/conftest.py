@@ -2,7 +2,7 @@
 
 import pytest
 
-from local_runtime.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
 
 

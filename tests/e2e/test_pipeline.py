@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local_runtime.http_client import ApiClient, upload_presigned_post
-from local_runtime.pdf import text_pdf
+from local_runtime.demo.http_client import ApiClient, upload_presigned_post
+from local_runtime.demo.pdf import text_pdf
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e

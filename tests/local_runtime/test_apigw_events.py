@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local_runtime.apigw_events import (
+from local_runtime.apigw.events import (
     HttpRequest,
     JwtContext,
     MalformedResponseError,

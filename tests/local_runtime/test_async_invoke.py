@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local_runtime.async_invoke import (
+from local_runtime.lambda_.async_invoke import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
     AsyncInvoker,
@@ -16,7 +16,7 @@ from local_runtime.async_invoke import (
     async_failure_record,
     next_step,
 )
-from local_runtime.invocation import InvocationResult, error_result
+from local_runtime.lambda_.invocation import InvocationResult, error_result
 from local_runtime.template import AsyncInvokeConfig
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:SendEmailFunction"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from local_runtime.embedded_aws import SerialisedApp
+from local_runtime.aws.embedded import SerialisedApp
 
 
 class CountingApp:

@@ -1,8 +1,16 @@
 """Lambda's FilterCriteria patterns, as the stream pollers apply them to DynamoDB records."""
 
+from dataclasses import replace
+
 import pytest
 
-from local_runtime.event_filter import InvalidPatternError, check_pattern, matches, matches_any
+from local_runtime.streams.event_filter import (
+    InvalidPatternError,
+    check_filter_criteria,
+    check_pattern,
+    matches,
+    matches_any,
+)
 
 RECORD = {
     "eventName": "MODIFY",
@@ -33,13 +41,10 @@ RECORD = {
         ({"dynamodb": {"NewImage": {"status": {"S": [{"prefix": "CANC"}]}}}}, False),
         ({"dynamodb": {"NewImage": {"status": {"S": [{"suffix": "ULED"}]}}}}, True),
         ({"dynamodb": {"NewImage": {"status": {"S": [{"equals-ignore-case": "scheduled"}]}}}}, True),
-        ({"dynamodb": {"NewImage": {"status": {"S": [{"wildcard": "SCH*LED"}]}}}}, True),
         ({"dynamodb": {"NewImage": {"session_key": [{"exists": False}]}}}, True),
         ({"dynamodb": {"NewImage": {"session_key": [{"exists": True}]}}}, False),
         ({"dynamodb": {"OldImage": {"status": [{"exists": True}]}}}, True),
         ({"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": ["CANCELLED"]}]}}}}, True),
-        ({"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": "SCHEDULED"}]}}}}, False),
-        ({"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": {"prefix": "SCH"}}]}}}}, False),
         ({"dynamodb": {"NewImage": {"missing": {"S": [{"anything-but": ["x"]}]}}}}, False),
         ({"dynamodb": {"SizeBytes": [{"numeric": [">", 100, "<=", 120]}]}}, True),
         ({"dynamodb": {"SizeBytes": [{"numeric": ["<", 100]}]}}, False),
@@ -65,12 +70,6 @@ def test_no_filters_pass_everything_and_any_filter_may_match():
     assert not matches_any([{"eventName": ["INSERT"]}, {"eventName": ["REMOVE"]}], RECORD)
 
 
-def test_cidr_matches_addresses_in_the_network():
-    event = {"sourceIp": "10.0.1.7"}
-    assert matches({"sourceIp": [{"cidr": "10.0.0.0/16"}]}, event)
-    assert not matches({"sourceIp": [{"cidr": "192.168.0.0/16"}]}, event)
-
-
 @pytest.mark.parametrize(
     "pattern",
     [
@@ -78,11 +77,77 @@ def test_cidr_matches_addresses_in_the_network():
         {"eventName": [{"regex": ".*"}]},
         {"eventName": [{"prefix": "I", "suffix": "T"}]},
         {"$or": [{"eventName": [{"unknown": 1}]}]},
+        # Beyond Lambda's filter rule syntax, though EventBridge knows them.
+        {"dynamodb": {"NewImage": {"status": {"S": [{"wildcard": "SCH*LED"}]}}}},
+        {"sourceIp": [{"cidr": "10.0.0.0/16"}]},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": "SCHEDULED"}]}}}},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": {"prefix": "SCH"}}]}}}},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": {"suffix": "LED"}}]}}}},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"anything-but": {"equals-ignore-case": "x"}}]}}}},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"prefix": {"equals-ignore-case": "sch"}}]}}}},
+        {"dynamodb": {"NewImage": {"status": {"S": [{"suffix": {"equals-ignore-case": "led"}}]}}}},
+        # Matchers given the wrong kind of argument.
+        {"eventName": [{"exists": "yes"}]},
+        {"eventName": [{"prefix": 1}]},
+        {"eventName": [{"anything-but": []}]},
+        {"eventName": [{"anything-but": [{"prefix": "I"}]}]},
+        {"size": [{"numeric": [">", "10"]}]},
+        {"size": [{"numeric": ["!=", 10]}]},
+        {"size": [{"numeric": [">", 10, ">", 20]}]},
+        {"size": [{"numeric": [">", 10, "<", 20, "<", 30]}]},
+        {"eventName": []},
+        {"$or": []},
+        {"$or": {"eventName": ["INSERT"]}},
     ],
 )
 def test_unsupported_patterns_are_refused_at_start(pattern):
     with pytest.raises(InvalidPatternError):
         check_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "expected"),
+    [
+        ({"UserID": [None]}, {"UserID": None}, True),
+        ({"UserID": [None]}, {"UserID": "u-1"}, False),
+        ({"UserID": [None]}, {}, False),
+        ({"LastName": [""]}, {"LastName": ""}, True),
+        ({"LastName": [""]}, {"LastName": "Raman"}, False),
+        ({"PaymentType": ["Credit", "Debit"]}, {"PaymentType": "Debit"}, True),
+        ({"Location": ["New York"], "Day": ["Monday"]}, {"Location": "New York", "Day": "Monday"}, True),
+        ({"Location": ["New York"], "Day": ["Monday"]}, {"Location": "New York", "Day": "Friday"}, False),
+        ({"Weather": [{"anything-but": ["Raining", "Snowing"]}]}, {"Weather": "Sunny"}, True),
+        ({"Weather": [{"anything-but": ["Raining", "Snowing"]}]}, {"Weather": "Snowing"}, False),
+        ({"Price": [{"numeric": ["=", 100]}]}, {"Price": 100}, True),
+        ({"Price": [{"numeric": ["=", 100]}]}, {"Price": "100"}, False),
+        ({"Price": [{"numeric": [">", 10, "<=", 20]}]}, {"Price": 20}, True),
+        ({"Price": [{"numeric": [">=", 10, "<", 20]}]}, {"Price": 20}, False),
+        ({"ProductName": [{"exists": True}]}, {"ProductName": "x"}, True),
+        ({"ProductName": [{"exists": False}]}, {"ProductName": "x"}, False),
+        ({"Region": [{"prefix": "us-"}]}, {"Region": "us-east-1"}, True),
+        ({"FileName": [{"suffix": ".png"}]}, {"FileName": "photo.png"}, True),
+        ({"FileName": [{"suffix": ".png"}]}, {"FileName": "photo.jpg"}, False),
+        ({"Name": [{"equals-ignore-case": "alice"}]}, {"Name": "ALICE"}, True),
+        ({"Flag": [True]}, {"Flag": True}, True),
+        ({"Flag": [True]}, {"Flag": "true"}, False),
+    ],
+)
+def test_every_documented_rule_is_checked_and_matches(pattern, event, expected):
+    check_pattern(pattern)
+    assert matches(pattern, event) is expected
+
+
+def test_a_refused_pattern_names_the_mapping(stack_template):
+    source = replace(
+        stack_template.stream_sources()[0],
+        filter_patterns=({"eventName": ["INSERT"]}, {"eventName": [{"wildcard": "MOD*"}]}),
+    )
+    with pytest.raises(InvalidPatternError) as refused:
+        check_filter_criteria([source])
+    message = str(refused.value)
+    assert f"{source.function_id}.{source.event_id}" in message
+    assert "filter 2" in message
+    assert "wildcard" in message
 
 
 def test_template_pattern_is_supported(stack_template):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from local_runtime.invoke_api import MAX_EVENT_PAYLOAD, check_invoke_request, function_name
+from local_runtime.lambda_.invoke_api import MAX_EVENT_PAYLOAD, check_invoke_request, function_name
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local_runtime.jwt_authorizer import JwtAuthorizer, token_scopes
-from local_runtime.tokens import DEMO_ORG_ID, TokenIssuer, generate_key, load_or_create_key
+from local_runtime.apigw.jwt_authorizer import JwtAuthorizer, token_scopes
+from local_runtime.apigw.tokens import DEMO_ORG_ID, TokenIssuer, generate_key, load_or_create_key
 
 ISSUER = "https://auth.test/local"
 AUDIENCE = "interview-scheduling-test"

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 from pypdf import PdfReader
 
-from local_runtime.demo import demo_slots
-from local_runtime.outbox import MotoSesWatcher, Outbox, SentEmail, find_interview_link
-from local_runtime.pdf import text_pdf
+from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail, find_interview_link
+from local_runtime.demo.data import demo_slots
+from local_runtime.demo.pdf import text_pdf
 
 LINK = "https://interview.example.com/?session_key=k3y_-AbC.9"
 
@@ -71,7 +71,7 @@ def test_watcher_delivers_each_stored_message_once(tmp_path, monkeypatch):
         body="Hello",
     )
     backend = SimpleNamespace(sent_messages=[raw])
-    monkeypatch.setattr("local_runtime.outbox.ses_backends", {"123456789012": {"us-east-1": backend}})
+    monkeypatch.setattr("local_runtime.aws.outbox.ses_backends", {"123456789012": {"us-east-1": backend}})
     outbox = Outbox(tmp_path)
     watcher = MotoSesWatcher(outbox)
 

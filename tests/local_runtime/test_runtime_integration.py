@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from local_runtime.http_client import ApiClient
-from local_runtime.launcher import RuntimeProcess
+from local_runtime.demo.http_client import ApiClient
+from local_runtime.launcher import RuntimeProcess, RuntimeStartError
 from local_runtime.template import LOCAL_REGION
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -207,3 +207,19 @@ def test_stream_records_reach_the_function_through_the_filter(runtime, session):
     assert record["dynamodb"]["NewImage"] == {"thing_id": {"S": "b"}, "size": {"N": "3"}}
     assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
+
+
+def test_a_filter_lambda_would_refuse_stops_the_runtime_at_start(tmp_path):
+    template = (FIXTURES / "template.yaml").read_text()
+    pattern = """'{"eventName": ["INSERT"]}'"""
+    assert pattern in template
+    bad = tmp_path / "template.yaml"
+    bad.write_text(template.replace(pattern, """'{"eventName": [{"wildcard": "INS*"}]}'"""))
+    process = RuntimeProcess(tmp_path / "run", template=bad)
+    with pytest.raises(RuntimeStartError) as refused:
+        process.start()
+    assert process.returncode == 2
+    assert "event source mapping ProbeFunction.ThingChanges (ThingsTable stream), filter 1" in str(
+        refused.value
+    )
+    assert "unsupported matcher 'wildcard' under eventName" in str(refused.value)

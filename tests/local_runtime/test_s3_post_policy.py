@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from local_runtime.s3_post_policy import check_post_policy
+from local_runtime.aws.s3_post_policy import check_post_policy
 
 BUCKET = "resumesbucket"
 LIMIT = 1000

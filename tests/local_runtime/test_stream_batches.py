@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local_runtime.invocation import InvocationResult, error_result
-from local_runtime.stream_batches import (
+from local_runtime.lambda_.invocation import InvocationResult, error_result
+from local_runtime.streams.batches import (
     FAILED,
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -20,7 +20,7 @@ from local_runtime.stream_batches import (
     batch_verdict,
     stream_failure_record,
 )
-from local_runtime.stream_records import PolledRecord, polled_record
+from local_runtime.streams.records import PolledRecord, polled_record
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/InterviewsTable/stream/2030-01-01T00:00:00.000"

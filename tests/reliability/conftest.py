@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from local_runtime.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import REPO_ROOT
 from tests.reliability.figures import FIGURES_KEY, Figures

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from local_runtime.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION
 from tests.support.booking_race import created, slot_body

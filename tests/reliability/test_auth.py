@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from local_runtime.http_client import ApiClient, ApiResponse
+from local_runtime.demo.http_client import ApiClient, ApiResponse
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import HttpRoute, StackTemplate
 from tests.reliability.figures import Figures, scales

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from local_runtime.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient
 from tests.reliability.figures import Figures
 from tests.support.booking_race import BOOKERS, race
 

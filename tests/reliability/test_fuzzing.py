@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from local_runtime.http_client import ApiClient
+from local_runtime.aws.outbox import find_interview_link
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.outbox import find_interview_link
 from local_runtime.template import REPO_ROOT
 from tests.reliability.figures import Figures, scales
 from tests.reliability.http_support import new_candidate, new_interview, new_job, new_slot

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pynamodb.attributes import UTCDateTimeAttribute
 
-from local_runtime.http_client import ApiClient
+from local_runtime.apigw.tokens import DEMO_ORG_ID
+from local_runtime.demo.http_client import ApiClient
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.tokens import DEMO_ORG_ID
 from tests.reliability.figures import Figures, scales
 from tests.reliability.http_support import (
     embedded_aws,

@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode
 
-from local_runtime.apigw_events import HttpRequest, JwtContext, RouteTable, build_event, new_request_id
+from local_runtime.apigw.events import HttpRequest, JwtContext, RouteTable, build_event, new_request_id
 from local_runtime.template import HttpRoute, StackTemplate
 
 ALL_SCOPES = ("interviews/read", "interviews/write")

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local_runtime.http_client import ApiClient, ApiResponse
+from local_runtime.demo.http_client import ApiClient, ApiResponse
 from tests.support import slots
 
 BOOKERS = 50

@@ -6,7 +6,7 @@ Lambda Invoke API: create_session's asynchronous invokes are caught and kept, so
 when (and how often) send_email receives them. The local runtime serves the real Invoke API.
 
 `process_stream_as_lambda` and `deliver_emails_as_lambda` add Lambda's retry rules (the local
-runtime's own, from `local_runtime.stream_batches` and `local_runtime.async_invoke`), so a test
+runtime's own, from `local_runtime.streams.batches` and `local_runtime.lambda_.async_invoke`), so a test
 can make an invocation fail or crash and see what Lambda's retries make of it.
 """
 
@@ -27,11 +27,11 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from interview_scheduling import aws_clients
-from local_runtime.async_invoke import Discard, QueuedEvent, Retry, next_step
-from local_runtime.event_filter import matches_any
-from local_runtime.invocation import InvocationResult, error_result
-from local_runtime.stream_batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
-from local_runtime.stream_records import PolledRecord, polled_record
+from local_runtime.lambda_.async_invoke import Discard, QueuedEvent, Retry, next_step
+from local_runtime.lambda_.invocation import InvocationResult, error_result
+from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
+from local_runtime.streams.event_filter import matches_any
+from local_runtime.streams.records import PolledRecord, polled_record
 from local_runtime.template import LOCAL_REGION, StackTemplate
 from tests.support.api import LambdaContextStub
 

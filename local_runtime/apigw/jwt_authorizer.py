@@ -27,10 +27,6 @@ class AuthDecision:
     scopes: tuple[str, ...] = ()
     reason: str = ""  # for the console; API Gateway tells the caller nothing more
 
-    @property
-    def allowed(self) -> bool:
-        return self.status == 200
-
 
 class JwtAuthorizer:
     def __init__(self, public_key: RSAPublicKey, issuer: str, audiences: Sequence[str]) -> None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-from local_runtime import moto_transactions
-from local_runtime.s3_post_policy import PostPolicyCheck
+from local_runtime.aws import moto_transactions
+from local_runtime.aws.s3_post_policy import PostPolicyCheck
 from local_runtime.servers import BackgroundServer, read_body
 
 if TYPE_CHECKING:

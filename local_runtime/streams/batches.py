@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from local_runtime.invocation import InvocationResult
-from local_runtime.stream_records import PolledRecord
+from local_runtime.lambda_.invocation import InvocationResult
+from local_runtime.streams.records import PolledRecord
 from local_runtime.template import StreamSource
 
 RETRIES_EXHAUSTED: Final = "RetryAttemptsExhausted"

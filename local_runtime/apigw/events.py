@@ -62,10 +62,6 @@ class RouteTable:
         compiled = [_CompiledRoute(r, _segments(r.path)) for r in routes]
         self._routes = sorted(compiled, key=lambda c: c.specificity, reverse=True)
 
-    @property
-    def routes(self) -> list[HttpRoute]:
-        return [c.route for c in self._routes]
-
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
         requested = _segments(raw_path)
         for candidate in self._routes:

@@ -1,5 +1,5 @@
 """An event source mapping for a DynamoDB stream: reads the shards through the DynamoDB Streams
-API and takes each batch through the function (`stream_batches` decides retries and discards).
+API and takes each batch through the function (`batches` decides retries and discards).
 
 Shards are read in order, one batch at a time: a shard does not move past a batch until every
 record in it has succeeded or been discarded. A child shard is read once its parent is done.
@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_runtime.event_filter import check_pattern, matches_any
-from local_runtime.invocation import InvocationResult
-from local_runtime.stream_batches import (
+from local_runtime.lambda_.invocation import InvocationResult
+from local_runtime.streams.batches import (
     DiscardedBatch,
     ShardBatchProcessor,
     StreamRetryPolicy,
     stream_failure_record,
 )
-from local_runtime.stream_records import PolledRecord, polled_record
+from local_runtime.streams.event_filter import matches_any
+from local_runtime.streams.records import PolledRecord, polled_record
 from local_runtime.template import StreamSource
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ class StreamPoller:
         send_to_destination: Callable[[dict[str, Any]], None] | None,
         settings: PollerSettings = PollerSettings(),
     ) -> None:
-        for pattern in source.filter_patterns:
-            check_pattern(pattern)
         self.source = source
         self._stream_arn = stream_arn
         self._function_arn = function_arn

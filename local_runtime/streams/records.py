@@ -19,10 +19,6 @@ class PolledRecord:
     arrival: datetime  # ApproximateCreationDateTime, UTC
     event: dict[str, Any]  # the record exactly as the function receives it
 
-    @property
-    def sequence(self) -> int:
-        return int(self.sequence_number)
-
 
 def polled_record(stream_record: Mapping[str, Any], event_source_arn: str) -> PolledRecord:
     """Converts a boto3 GetRecords record (datetimes, bytes) back into Lambda's JSON record."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from local_runtime.async_invoke import AsyncInvoker
-from local_runtime.function_pool import FunctionPool, PoolStoppedError
+from local_runtime.lambda_.async_invoke import AsyncInvoker
+from local_runtime.lambda_.function_pool import FunctionPool, PoolStoppedError
 from local_runtime.servers import read_body
 from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
 

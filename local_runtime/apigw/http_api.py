@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from local_runtime.apigw_events import (
+from local_runtime.apigw.events import (
     HttpRequest,
     HttpResponse,
     JwtContext,
@@ -22,9 +22,9 @@ from local_runtime.apigw_events import (
     new_request_id,
     response_from_result,
 )
-from local_runtime.function_pool import PoolStoppedError
-from local_runtime.invocation import InvocationResult
-from local_runtime.jwt_authorizer import FORBIDDEN, UNAUTHORIZED, JwtAuthorizer
+from local_runtime.apigw.jwt_authorizer import FORBIDDEN, UNAUTHORIZED, JwtAuthorizer
+from local_runtime.lambda_.function_pool import PoolStoppedError
+from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.servers import read_body
 
 if TYPE_CHECKING:

@@ -24,10 +24,10 @@ from multiprocessing import Pipe
 from pathlib import Path
 from typing import IO, Any
 
-from local_runtime.invocation import InvocationResult, error_result
+from local_runtime.lambda_.invocation import InvocationResult, error_result
 from local_runtime.template import FunctionSpec
 
-WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Lambda gives init 10 s; a laptop starting many interpreters at once needs longer.
 INIT_TIMEOUT_SECONDS = 60.0
 

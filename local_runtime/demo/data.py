@@ -11,8 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from local_runtime.http_client import ApiClient, ApiResponse, upload_presigned_post
-from local_runtime.pdf import DEMO_RESUME, text_pdf
+from local_runtime.demo.http_client import ApiClient, ApiResponse, upload_presigned_post
+from local_runtime.demo.pdf import DEMO_RESUME, text_pdf
 
 DEMO_TIMEZONE: Final = "Asia/Kolkata"
 SLOT_MINUTES: Final = 45
@@ -21,8 +21,6 @@ SLOT_MINUTES: Final = 45
 class DemoError(RuntimeError):
     def __init__(self, step: str, response: ApiResponse) -> None:
         super().__init__(f"{step}: HTTP {response.status} {response.text()[:300]}")
-        self.step = step
-        self.response = response
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from local_runtime.invocation import InvocationResult
+from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.template import AsyncInvokeConfig
 
 RETRIES_EXHAUSTED: Final = "RetriesExhausted"

@@ -1,7 +1,7 @@
 """One execution environment of a Lambda function: a process that imports the handler once and
 runs invocations one at a time, as the Lambda Python runtime does.
 
-Started by `local_runtime.function_pool` with `python -I`, so nothing of the parent's path or
+Started by `local_runtime.lambda_.function_pool` with `python -I`, so nothing of the parent's path or
 environment leaks in: the import path is the function's task root and its layers, and the
 environment is the one the template gives the function. Uses the standard library only.
 

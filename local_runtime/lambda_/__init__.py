@@ -1,0 +1,1 @@
+"""Stands in for the Lambda service: execution environments, the Invoke API and async event queues."""
