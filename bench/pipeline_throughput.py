@@ -434,12 +434,11 @@ class Floor:
                     }
                 },
                 {
-                    "Update": {
+                    "ConditionCheck": {
                         "TableName": self.table("interviews"),
                         "Key": {"interview_id": attr(f"interview-{index}")},
-                        "UpdateExpression": "SET session_key_hash = :hash",
-                        "ConditionExpression": "attribute_not_exists(session_key_hash)",
-                        "ExpressionAttributeValues": {":hash": attr(f"{index:064x}")},
+                        "ConditionExpression": "revision = :revision",
+                        "ExpressionAttributeValues": {":revision": {"N": "0"}},
                     }
                 },
             ]

@@ -288,6 +288,13 @@ class Resolver:
         return {name: str(self.resolve(value)) for name, value in spec.environment.items()}
 
 
+def import_environment(template: StackTemplate, parameters: Mapping[str, str]) -> dict[str, str]:
+    """Every function's template environment in one: what a process needs to import any handler
+    module outside Lambda, since handler modules check their settings at import."""
+    resolver = Resolver(template, parameters, {})
+    return {name: value for fid in template.functions for name, value in resolver.environment(fid).items()}
+
+
 def bucket_name(bucket_id: str) -> str:
     """S3 names are lower case; the local bucket is its logical id in lower case."""
     return bucket_id.lower()

@@ -4,17 +4,24 @@
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from book_interview.app import router as booking_routes
-from candidate_session.app import router as session_routes
-from catalog.app import router as catalog_routes
-from interview_scheduling.http_api import create_resolver
-from local_runtime.template import StackTemplate
+from local_runtime.config import LOCAL_PARAMETERS
+from local_runtime.template import StackTemplate, import_environment
+
+# The handler modules check their settings at import; the local values serve for the document.
+for _name, _value in import_environment(StackTemplate(), LOCAL_PARAMETERS).items():
+    os.environ.setdefault(_name, _value)
+
+from book_interview.app import router as booking_routes  # noqa: E402
+from candidate_session.app import router as session_routes  # noqa: E402
+from catalog.app import router as catalog_routes  # noqa: E402
+from interview_scheduling.http_api import create_resolver  # noqa: E402
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 

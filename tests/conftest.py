@@ -15,7 +15,7 @@ from interview_scheduling.settings import reset_settings
 from local_runtime.aws import moto_transactions
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate, import_environment
 from tests.support.api import ApiClient
 from tests.support.pipeline import Pipeline
 
@@ -31,9 +31,8 @@ TEST_PARAMETERS = {
 
 # Handler modules check their settings at import, as Lambda's init does; give every import the
 # environment the template gives the functions (each test then sets its function's own).
-for _function_id in StackTemplate().functions:
-    for _name, _value in Resolver(StackTemplate(), TEST_PARAMETERS, {}).environment(_function_id).items():
-        os.environ.setdefault(_name, _value)
+for _name, _value in import_environment(StackTemplate(), TEST_PARAMETERS).items():
+    os.environ.setdefault(_name, _value)
 
 # Powertools reads its service name when a handler module is imported, which for some tests is
 # at collection; give every import the template's name, as Lambda's environment would.

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from local_runtime.aws.outbox import find_interview_link
-from local_runtime.demo.http_client import ApiClient
+from local_runtime.demo.http_client import ApiClient, http_request
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import REPO_ROOT
 from tests.reliability.figures import Figures, scales
@@ -227,3 +227,52 @@ def test_slots_keep_the_documented_schema(runtime: RuntimeProcess, known_ids: Kn
     document = OPENAPI
     path = "/jobs/{job_id}/slots"
     assert validated(runtime, document, "GET", path, path_parameters=known_ids.for_path(path)) == 200
+
+
+# ---------------------------------------------------------------- hostile bodies and tokens, over HTTP
+# Refused before any route reads them, whatever the route.
+HOSTILE_BODIES = {
+    "deep_nesting": ("[" * 1000 + "]" * 1000).encode(),
+    "deep_nesting_in_a_field": b'{"job_title": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+    "invalid_utf8": b'{"job_title": "\xff\xfe\xfd", "company_name": "Acme"}',
+}
+FAR_DATE_SLOT = {
+    "interview_date": "9999-12-31",
+    "start_time": "23:00",
+    "end_time": "23:30",
+    "timezone": "Pacific/Pago_Pago",
+    "ai_interview_type": "coding",
+}
+ODD_ORGANISATIONS = {"list": ["org-a", "org-b"], "object": {"id": "org-a"}, "empty": "", "spaced": "org a"}
+
+
+def test_hostile_bodies_on_every_post_route_get_a_4xx_with_a_reason(
+    runtime: RuntimeProcess, recruiter: ApiClient, known_ids: KnownIds
+) -> None:
+    for method, path in SUCCESS:
+        if method != "post":
+            continue
+        url = runtime.info.api_url + path.format(**known_ids.for_path(path))
+        for name, body in HOSTILE_BODIES.items():
+            headers = {"content-type": "application/json", "authorization": f"Bearer {recruiter.token}"}
+            answer = http_request("POST", url, body, headers)
+            assert 400 <= answer.status < 500, (name, path, answer.status, answer.text())
+            assert answer.json()["reason"], (name, path)
+
+
+def test_a_slot_far_in_the_future_is_refused_over_http(recruiter: ApiClient, known_ids: KnownIds) -> None:
+    answer = recruiter.post(f"/jobs/{known_ids.values['job_id']}/slots", FAR_DATE_SLOT)
+
+    assert answer.status == 422, answer.text()
+    assert answer.json()["reason"] == "slot_too_far_ahead"
+
+
+def test_tokens_whose_organisation_is_not_a_plain_id_are_forbidden(runtime: RuntimeProcess) -> None:
+    for name, organisation in ODD_ORGANISATIONS.items():
+        token = runtime.tokens.mint(org_id=None, extra={"org_id": organisation})
+        client = ApiClient(runtime.info.api_url, token)
+
+        answer = client.post("/jobs", {"job_title": "Dev", "company_name": "Acme"})
+
+        assert answer.status == 403, (name, answer.status, answer.text())
+        assert answer.json()["reason"] == "no_organisation"
