@@ -27,6 +27,10 @@ class CodingLanguage(StrEnum):
     SQL = "SQL"
 
 
+# What a job is interviewed in unless it says otherwise (the system it replaces did the same).
+DEFAULT_CODING_LANGUAGE = CodingLanguage.PYTHON
+
+
 class SlotStatus(StrEnum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"

@@ -16,6 +16,7 @@ from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
+    DEFAULT_CODING_LANGUAGE,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
@@ -51,7 +52,7 @@ class Job(Model):
     company_name = UnicodeAttribute()
     job_description = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
-    coding_language = EnumAttribute(CodingLanguage, default=CodingLanguage.PYTHON)
+    coding_language = EnumAttribute(CodingLanguage, default=DEFAULT_CODING_LANGUAGE)
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

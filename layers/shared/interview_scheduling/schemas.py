@@ -16,7 +16,14 @@ from pydantic import (
     field_validator,
 )
 
-from interview_scheduling.enums import CodingLanguage, EmailStatus, InterviewStatus, InterviewType, SlotStatus
+from interview_scheduling.enums import (
+    DEFAULT_CODING_LANGUAGE,
+    CodingLanguage,
+    EmailStatus,
+    InterviewStatus,
+    InterviewType,
+    SlotStatus,
+)
 from interview_scheduling.time_rules import InvalidLocalTime, zone
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -53,7 +60,7 @@ class JobIn(_Input):
     company_name: ShortText
     job_description: LongText | None = None
     domain: Label | None = None
-    coding_language: CodingLanguage = CodingLanguage.PYTHON
+    coding_language: CodingLanguage = DEFAULT_CODING_LANGUAGE
     tech_stack_details: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
         default=None, description="Kept for the records; not used to describe the job to the interviewer."
     )
