@@ -23,6 +23,7 @@ from local_runtime.apigw.events import RouteTable
 from local_runtime.apigw.http_api import HttpApiGateway
 from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
+from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
 from local_runtime.aws.outbox import MotoSesWatcher, Outbox
 from local_runtime.aws.resources import create_resources, verify_sender_identity
@@ -41,13 +42,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("local_runtime.runtime")
-
-# Functions get credentials that moto accepts and that match nothing real.
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 @dataclass(frozen=True)
