@@ -35,8 +35,9 @@ build: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/sam build --template-file template.yaml
 	$(PY) scripts/check_build.py
 
+# Tables and bucket objects are kept in .local/ across restarts; RUN_ARGS=--no-persist starts empty.
 run: setup
-	$(PY) -m local_runtime
+	$(PY) -m local_runtime --persist $(RUN_ARGS)
 
 # Figures, not checks: prints `name: value` lines (see docs/PERFORMANCE.md).
 bench: setup bench-setup

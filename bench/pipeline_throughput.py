@@ -45,12 +45,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.config import LOCAL_PARAMETERS
 from local_runtime.demo.http_client import ApiClient, ApiResponse
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.runtime import DUMMY_CREDENTIALS
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 
 if TYPE_CHECKING:

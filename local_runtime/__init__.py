@@ -9,7 +9,9 @@ JWTs it accepts. One subpackage per part of AWS it stands in for, pure rules apa
       moto_transactions DynamoDB transactions all-or-nothing, streams included
       resources         the template's tables, buckets and queues created in it
       outbox            mail SES accepted, as .eml files and console lines
-      s3_post_policy    S3's checks of a presigned POST upload
+      s3_post_policy    S3's checks of a presigned POST upload: signature and policy
+      credentials       the only credentials it knows
+      state             tables and buckets saved on exit and loaded at start (--persist)
     apigw/        API Gateway's HTTP API
       http_api          the WSGI gateway: authorize, invoke, answer
       events            route selection, payload 2.0 events and responses (no I/O)
@@ -31,6 +33,7 @@ JWTs it accepts. One subpackage per part of AWS it stands in for, pure rules apa
       pdf               a small text PDF
       http_client       a standard-library HTTP client and presigned POST upload
     runtime       the wiring: everything started and stopped in order
+    shutdown      Ctrl-C: accepted work finished within a bound, the rest named (no I/O)
     config        settings of one run
     template      template.yaml as data
     servers       a WSGI app on a background thread

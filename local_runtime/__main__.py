@@ -37,13 +37,27 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
     parser.add_argument(
         "--outbox", type=Path, default=defaults.outbox_dir, help="folder for sent mail (.eml)"
     )
-    parser.add_argument("--state-dir", type=Path, default=defaults.state_dir, help="folder for the JWT key")
+    parser.add_argument(
+        "--state-dir", type=Path, default=defaults.state_dir, help="folder for the JWT key and saved state"
+    )
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to run")
     parser.add_argument(
         "--workers", type=int, default=defaults.http_workers, help="workers per HTTP function"
     )
     parser.add_argument("--prewarm", action="store_true", help="start every worker now, not on demand")
     parser.add_argument("--no-demo", action="store_true", help="do not create demo data")
+    parser.add_argument(
+        "--persist",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.persist,
+        help="keep tables and bucket objects in the state folder across restarts (make run: on)",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=defaults.drain_seconds,
+        help="on Ctrl-C, how long to finish accepted requests, stream batches and async events",
+    )
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="template parameter value"
     )
@@ -68,6 +82,8 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
         demo=not args.no_demo,
         parameters=parameters,
         ready_file=args.ready_file.resolve() if args.ready_file else None,
+        drain_seconds=max(0.0, args.drain_seconds),
+        persist=args.persist,
     )
 
 
@@ -88,6 +104,7 @@ def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
         f"  AWS        {aws}",
         f"  Lambda     {info.invoke_url}  (Invoke API)",
         f"  Outbox     {info.outbox_dir}",
+        f"  State      {_state_line(runtime)}",
         f"  Functions  {pools}",
         f"  Streams    {streams or 'none'}",
         "",
@@ -96,6 +113,14 @@ def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _state_line(runtime: LocalRuntime) -> str:
+    if not runtime.config.persist:
+        return "not kept (--no-persist): tables and buckets start empty and end with the run"
+    restored = runtime.restored
+    loaded = f"loaded ({restored.summary()})" if restored is not None else "none saved yet"
+    return f"{runtime.config.state_file}: {loaded}; saved again on Ctrl-C"
 
 
 def run_demo(info: RuntimeInfo) -> None:
@@ -140,12 +165,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(banner(runtime, info), flush=True)
     log.info("ready in %.1f s; Ctrl-C to stop", info.startup_seconds)
-    if config.demo:
+    if config.demo and runtime.restored is not None and not runtime.restored.empty:
+        log.info("demo data not created again: the saved state is loaded")
+    elif config.demo:
         threading.Thread(target=run_demo, args=(info,), name="demo", daemon=True).start()
     while not stopping.wait(0.5):
         pass
-    log.info("stopping")
-    runtime.stop()
+    log.info(
+        "stopping: no new requests; finishing accepted work for up to %g s (Ctrl-C again to leave now)",
+        config.drain_seconds,
+    )
+    runtime.shutdown(config.drain_seconds)
     log.info("stopped")
     return 0
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from local_runtime.aws.state import STATE_FILE_NAME
+from local_runtime.shutdown import DEFAULT_DRAIN_SECONDS
 from local_runtime.template import REPO_ROOT, TEMPLATE_PATH
 
 # Parameters that have no default in the template, given values that work on one machine.
@@ -27,7 +29,7 @@ class RuntimeConfig:
     aws_port: int = 0
     aws_endpoint: str | None = None  # an AWS endpoint to use instead of the embedded one
     outbox_dir: Path = REPO_ROOT / "outbox"
-    state_dir: Path = REPO_ROOT / ".local"  # the JWT signing key lives here
+    state_dir: Path = REPO_ROOT / ".local"  # the JWT signing key and the saved state live here
     http_workers: int = 4  # pool size of each function behind HTTP routes
     other_workers: int = 2  # pool size of stream and async-only functions
     prewarm: bool = False  # start every pool full, not one warm worker per function
@@ -37,6 +39,12 @@ class RuntimeConfig:
     stream_poll_interval: float = 0.15
     stream_retry_delay: float = 0.2
     ready_file: Path | None = None  # written as JSON once the runtime is ready
+    drain_seconds: float = DEFAULT_DRAIN_SECONDS  # on Ctrl-C, how long accepted work may take
+    persist: bool = False  # keep tables and buckets in state_dir across restarts
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / STATE_FILE_NAME
 
     def template_parameters(self) -> dict[str, str]:
         return {**LOCAL_PARAMETERS, **self.parameters}

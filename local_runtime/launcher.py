@@ -17,7 +17,8 @@ from local_runtime.runtime import RuntimeInfo, read_ready_file
 from local_runtime.template import REPO_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 10.0
+# Longer than the runtime's default drain, so a stop never cuts the drain short.
+STOP_TIMEOUT_SECONDS = 45.0
 
 
 class RuntimeStartError(RuntimeError):
@@ -116,11 +117,12 @@ class RuntimeProcess:
         self._info = read_ready_file(self._ready_file)
         return self._info
 
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
-        """SIGTERM, as a process manager would send; the runtime stops its workers and servers."""
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS, signum: int = signal.SIGTERM) -> int | None:
+        """SIGTERM, as a process manager would send (or SIGINT, as Ctrl-C does); the runtime
+        finishes the work it has accepted, then stops its workers and servers."""
         if self._process is None or self._process.poll() is not None:
             return self.returncode
-        self._process.send_signal(signal.SIGTERM)
+        self._process.send_signal(signum)
         try:
             return self._process.wait(timeout)
         except subprocess.TimeoutExpired:

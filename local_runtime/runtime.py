@@ -17,19 +17,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from local_runtime.apigw.events import RouteTable
 from local_runtime.apigw.http_api import HttpApiGateway
 from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
+from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
 from local_runtime.aws.outbox import MotoSesWatcher, Outbox
 from local_runtime.aws.resources import create_resources, verify_sender_identity
+from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
 from local_runtime.servers import BackgroundServer
+from local_runtime.shutdown import PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
@@ -38,13 +42,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("local_runtime.runtime")
-
-# Functions get credentials that moto accepts and that match nothing real.
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 @dataclass(frozen=True)
@@ -112,6 +109,12 @@ class LocalRuntime:
         self._functions: dict[str, LocalFunction] = {}
         self._pollers: list[StreamPoller] = []
         self._ready = threading.Event()
+        self._session: boto3.Session | None = None
+        self._endpoint: str | None = None
+        self._gateway: HttpApiGateway | None = None
+        self._api_server: BackgroundServer | None = None
+        self._work_stopped = False
+        self.restored: SavedState | None = None  # the state loaded at start (--persist)
         self.token_issuer: TokenIssuer | None = None
 
     @property
@@ -153,8 +156,19 @@ class LocalRuntime:
             aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=LOCAL_REGION,
         )
+        self._session, self._endpoint = session, endpoint
         parameters = config.template_parameters()
-        attributes = create_resources(self.template, session, endpoint_url=endpoint, exist_ok=True)
+        if config.persist:
+            self.restored = load_state(config.state_file)
+            if self.restored is None:
+                log.info("no saved state at %s: starting empty", _display(config.state_file))
+            else:
+                log.info(
+                    "loaded the state saved in %s: %s", _display(config.state_file), self.restored.summary()
+                )
+        attributes = create_resources(
+            self.template, session, endpoint_url=endpoint, exist_ok=True, restore=self.restored
+        )
         sender = parameters.get("SenderEmail")
         if sender and "SenderEmail" in self.template.document.get("Parameters", {}):
             verify_sender_identity(sender, session, endpoint_url=endpoint)
@@ -170,6 +184,7 @@ class LocalRuntime:
             ready=self._ready.is_set,
         )
         api_server = self._serve("http", gateway, config.api_port)
+        self._gateway, self._api_server = gateway, api_server
         self._wait_warm()
         self._start_pollers(resolver, session, endpoint, attributes)
         issuer = self.token_issuer
@@ -261,6 +276,52 @@ class LocalRuntime:
             poller.start()
             self._pollers.append(poller)
 
+    def shutdown(self, drain_seconds: float) -> PendingWork:
+        """Ctrl-C: takes no new HTTP request, finishes accepted work for up to `drain_seconds`,
+        says what was left, saves the state if asked to, then stops everything."""
+        deadline = time.monotonic() + drain_seconds
+        self._ready.clear()
+        if self._api_server is not None:
+            self._api_server.stop()
+        pending = PendingWork(0, {}, {})
+        try:
+            if self._gateway is None:
+                return pending  # never started
+            queues = [function.events for function in self._functions.values()]
+            drain(self._gateway, self._pollers, queues, deadline)
+            unanswered = self._gateway.in_flight
+            self._stop_work()
+            pending = PendingWork(
+                unanswered,
+                {poller.label: self._backlog(poller) for poller in self._pollers},
+                {function_id: f.events.pending for function_id, f in self._functions.items()},
+            )
+            (log.info if pending.empty else log.warning)("%s", pending.describe())
+            if self.config.persist:
+                self._save_state()
+        finally:
+            self.stop()
+        return pending
+
+    def _save_state(self) -> None:
+        if self._session is None or self._endpoint is None:
+            return
+        path = self.config.state_file
+        try:
+            saved = save_state(self.template, self._session, self._endpoint, path)
+        except (BotoCoreError, ClientError, OSError):
+            log.exception("could not save the state to %s", _display(path))
+            return
+        log.info("saved state to %s: %s", _display(path), saved.summary())
+
+    @staticmethod
+    def _backlog(poller: StreamPoller) -> int:
+        try:
+            return poller.backlog()
+        except (BotoCoreError, ClientError):
+            log.exception("could not read what is left on %s", poller.label)
+            return 0
+
     def stop(self) -> None:
         """Stops everything started; safe to call more than once, and after a failed start."""
         self._ready.clear()
@@ -269,6 +330,8 @@ class LocalRuntime:
                 step()
             except Exception:
                 log.exception("while stopping")
+        self._pollers.clear()
+        self._functions.clear()
 
     def _stop_servers(self) -> None:
         while self._servers:
@@ -276,6 +339,9 @@ class LocalRuntime:
 
     def _stop_work(self) -> None:
         """Pollers and event queues first take no more work, then workers stop, then all is joined."""
+        if self._work_stopped:
+            return
+        self._work_stopped = True
         for poller in self._pollers:
             poller.request_stop()
         for function in self._functions.values():
@@ -286,16 +352,21 @@ class LocalRuntime:
         for thread in threads:
             thread.join(5.0)
         for poller in self._pollers:
-            poller.stop(timeout=1.0)
+            poller.stop(timeout=3.0)
         for function in self._functions.values():
             function.events.stop(timeout=0.5)
-        self._pollers.clear()
-        self._functions.clear()
 
     def _stop_aws(self) -> None:
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def read_ready_file(path: Path) -> RuntimeInfo:

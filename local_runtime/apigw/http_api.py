@@ -5,6 +5,7 @@ from the template's HttpApi events, as a WSGI application.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
@@ -51,12 +52,31 @@ class HttpApiGateway:
         self._authorizers = authorizers
         self._invoke = invoke
         self._ready = ready
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @property
+    def in_flight(self) -> int:
+        with self._idle:
+            return self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Waits until no request is being answered."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, max(0.0, timeout))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
-        request = _read_request(environ)
-        request_id = new_request_id()
-        response, detail = self._respond(request, request_id)
+        with self._idle:
+            self._in_flight += 1
+        try:
+            request = _read_request(environ)
+            request_id = new_request_id()
+            response, detail = self._respond(request, request_id)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
         response.headers.append(("apigw-requestid", request_id))
         log.info(
             "%-6s %s%s → %d  %.0f ms%s",

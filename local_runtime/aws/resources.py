@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
+from local_runtime.aws.state import Item, SavedState
 from local_runtime.template import LOCAL_REGION, StackTemplate, bucket_name
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef, WriteRequestTypeDef
     from mypy_boto3_s3.type_defs import CORSConfigurationTypeDef, ServerSideEncryptionConfigurationTypeDef
 
 
 # Error codes that mean "already there" when the endpoint outlives one local run.
+_BATCH_WRITE_LIMIT = 25
 _ALREADY_EXISTS = {"ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 
 
@@ -23,10 +28,13 @@ def create_resources(
     *,
     endpoint_url: str | None = None,
     exist_ok: bool = False,
+    restore: SavedState | None = None,
 ) -> dict[str, dict[str, str]]:
     """Creates every data resource; returns attributes known only now (stream ARNs) by logical id.
 
     With `exist_ok`, resources left by an earlier run against the same endpoint are reused.
+    With `restore`, a table created now gets its saved items before its stream is enabled, so
+    they reach no stream mapping; buckets get their saved objects.
     """
     session = session or boto3.Session(region_name=LOCAL_REGION)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
@@ -35,12 +43,8 @@ def create_resources(
     attributes: dict[str, dict[str, str]] = {}
 
     for table_id, definition in template.table_definitions().items():
-        try:
-            description = dynamodb.create_table(**definition)["TableDescription"]
-        except ClientError as error:
-            if not (exist_ok and _already_exists(error)):
-                raise
-            description = dynamodb.describe_table(TableName=table_id)["Table"]
+        saved_items = restore.items.get(table_id, []) if restore else []
+        description = _create_table(dynamodb, definition, saved_items, exist_ok=exist_ok)
         attributes[table_id] = {"Ref": table_id, "Arn": description["TableArn"]}
         if "LatestStreamArn" in description:
             attributes[table_id]["StreamArn"] = description["LatestStreamArn"]
@@ -63,6 +67,14 @@ def create_resources(
             )
         if "CorsConfiguration" in properties:
             s3.put_bucket_cors(Bucket=name, CORSConfiguration=_cors(properties["CorsConfiguration"]))
+        for stored in restore.objects.get(bucket_id, []) if restore else []:
+            s3.put_object(
+                Bucket=name,
+                Key=stored.key,
+                Body=stored.body,
+                ContentType=stored.content_type,
+                Metadata=dict(stored.metadata),
+            )
         attributes[bucket_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
 
     for queue_id in template.queue_ids():
@@ -83,6 +95,39 @@ def verify_sender_identity(
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "AlreadyExistsException":
             raise
+
+
+def _create_table(
+    dynamodb: DynamoDBClient, definition: dict[str, Any], saved_items: list[Item], *, exist_ok: bool
+) -> TableDescriptionTypeDef:
+    """Creates one table; saved items go in before its stream is enabled, so no mapping sees them."""
+    table_id = definition["TableName"]
+    stream = definition.get("StreamSpecification") if saved_items else None
+    try:
+        if stream is None:
+            description = dynamodb.create_table(**definition)["TableDescription"]
+        else:
+            dynamodb.create_table(**{k: v for k, v in definition.items() if k != "StreamSpecification"})
+    except ClientError as error:
+        if not (exist_ok and _already_exists(error)):
+            raise
+        return dynamodb.describe_table(TableName=table_id)["Table"]
+    if not saved_items:
+        return description
+    _put_items(dynamodb, table_id, saved_items)
+    if stream is not None:
+        dynamodb.update_table(TableName=table_id, StreamSpecification=stream)
+    return dynamodb.describe_table(TableName=table_id)["Table"]
+
+
+def _put_items(dynamodb: DynamoDBClient, table_id: str, items: list[Item]) -> None:
+    for start in range(0, len(items), _BATCH_WRITE_LIMIT):
+        requests: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": item}} for item in items[start : start + _BATCH_WRITE_LIMIT]
+        ]
+        pending: Mapping[str, Sequence[Any]] = {table_id: requests}
+        while pending:
+            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems", {})
 
 
 def _already_exists(error: ClientError) -> bool:

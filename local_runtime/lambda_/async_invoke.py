@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from local_runtime.lambda_.function_pool import PoolStoppedError
 from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.template import AsyncInvokeConfig
 
@@ -124,6 +125,7 @@ class AsyncInvoker:
         self._queue: list[_Scheduled] = []
         self._order = itertools.count()
         self._pending = 0  # queued or running events
+        self.accepted = 0
         self._condition = threading.Condition()
         self._stopping = False
         self._threads = [
@@ -139,12 +141,19 @@ class AsyncInvoker:
         event = QueuedEvent(request_id, payload, self._clock())
         with self._condition:
             self._pending += 1
+            self.accepted += 1
             self._schedule(event, 0.0)
+
+    @property
+    def pending(self) -> int:
+        """Events accepted and not yet through: queued, waiting for a retry, or running."""
+        with self._condition:
+            return self._pending
 
     def wait_idle(self, timeout: float) -> bool:
         """Waits until every accepted event has succeeded or been discarded."""
         with self._condition:
-            return self._condition.wait_for(lambda: self._pending == 0, timeout)
+            return self._condition.wait_for(lambda: self._pending == 0, max(0.0, timeout))
 
     def request_stop(self) -> None:
         """Takes no more events off the queue; an attempt under way is neither retried nor discarded."""
@@ -180,7 +189,10 @@ class AsyncInvoker:
         if self._clock() - event.received_at > self._config.maximum_event_age_seconds:
             self._finish(event, Discard(EVENT_AGE_EXCEEDED))
             return
-        event.last_result = self._invoke(event.payload, event.request_id)
+        try:
+            event.last_result = self._invoke(event.payload, event.request_id)
+        except PoolStoppedError:
+            return  # stopping: the event stays pending
         event.attempts += 1
         if self._stopping:
             return

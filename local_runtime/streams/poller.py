@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local_runtime.lambda_.function_pool import PoolStoppedError
 from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.streams.batches import (
     DiscardedBatch,
@@ -77,6 +78,11 @@ class StreamPoller:
         self._shards: dict[str, _Shard] = {}
         self._refreshed_at = 0.0
         self._stop = threading.Event()
+        # Polling passes completed, and the last one that found nothing to read.
+        self._progress = threading.Condition()
+        self._passes = 0
+        self._last_idle_pass = 0
+        self.batches_handled = 0
         self._thread = threading.Thread(target=self._run, name=f"stream-{source.function_id}", daemon=True)
 
     @property
@@ -94,16 +100,43 @@ class StreamPoller:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def wait_caught_up(self, timeout: float) -> bool:
+        """Waits for a polling pass that began after this call and found no record to read."""
+        with self._progress:
+            began_after = self._passes + 1  # the pass under way may have begun before the call
+            return self._progress.wait_for(lambda: self._last_idle_pass > began_after, max(0.0, timeout))
+
+    def backlog(self) -> int:
+        """Records the mapping has not taken through the function (read once polling has stopped)."""
+        self._refresh_shards()
+        count = 0
+        for shard in self._shards.values():
+            count += sum(matches_any(self.source.filter_patterns, r.event) for r in shard.pending)
+            shard.iterator = None
+            while not shard.closed:
+                records = self._read(shard, 1000)
+                if not records:
+                    break
+                count += sum(matches_any(self.source.filter_patterns, r.event) for r in records)
+        return count
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            idle = False
             try:
                 busy = self._poll_once()
+                idle = not busy
             except (BotoCoreError, ClientError) as error:
                 if self._stop.is_set():
                     return
                 log.warning("%s  polling failed (%s); retrying", self.label, error)
                 busy = False
                 self._stop.wait(1.0)
+            with self._progress:
+                self._passes += 1
+                if idle:
+                    self._last_idle_pass = self._passes
+                self._progress.notify_all()
             if not busy:
                 self._stop.wait(self._settings.poll_interval_seconds)
 
@@ -121,8 +154,12 @@ class StreamPoller:
             batch = self._gather_batch(shard)
             if batch:
                 busy = True
-                if not self._handle_batch(shard, batch):
-                    shard.pending = batch  # abandoned because stopping
+                try:
+                    through = self._handle_batch(shard, batch)
+                except PoolStoppedError:
+                    through = False
+                if not through:
+                    shard.pending = batch  # abandoned because stopping: counted in the backlog
                     return busy
         return busy
 
@@ -185,6 +222,7 @@ class StreamPoller:
         return response["ShardIterator"]
 
     def _handle_batch(self, shard: _Shard, batch: list[PolledRecord]) -> bool:
+        self.batches_handled += 1
         selected = [r for r in batch if matches_any(self.source.filter_patterns, r.event)]
         if not selected:
             log.debug("%s  %d records filtered out", self.label, len(batch))
