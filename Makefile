@@ -24,12 +24,23 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# cfn-lint cannot see inside the serverless transform, so the translated template is linted too.
-validate: setup
+# checkov pins boto3, botocore and packaging below requirements-dev.txt, so it has a venv of its own.
+CHECKOV_VENV ?= .venv-checkov
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --requirement requirements-checkov.txt
+	touch $@
+
+# cfn-lint and checkov cannot see inside the serverless transform, so the translated template is
+# checked too. checkov's skips, each with its reason, are in .checkov.yaml.
+validate: setup $(CHECKOV_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	mkdir -p .aws-sam
 	$(PY) scripts/translate_template.py template.yaml > .aws-sam/translated.json
 	$(BIN)/cfn-lint .aws-sam/translated.json
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file template.yaml --file .aws-sam/translated.json
 
 build: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/sam build --template-file template.yaml

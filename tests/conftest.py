@@ -26,6 +26,7 @@ TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",
     "JwtAudience": "interview-scheduling",
     "SenderEmail": "interviews@hiring.test",
+    "SenderDomain": "hiring.test",
     "InterviewBaseUrl": "https://interview.hiring.test",
 }
 

@@ -7,6 +7,7 @@ with the function that made it; the calls are then checked against the template'
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
+from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
 from tests.support.catalog import create_candidate, create_slot
 from tests.support.pipeline import sent_emails
 
@@ -28,8 +30,6 @@ USED_ON_ITS_BEHALF = {
     ("SendEmailFunction", "sqs:SendMessage"),
     # The browser's upload through the presigned POST the function signs.
     ("CatalogFunction", "s3:PutObject"),
-    # SES v2 SendEmail with raw content is authorised as SendEmail; SendRawEmail is the v1 name.
-    ("SendEmailFunction", "ses:SendRawEmail"),
 }
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -54,6 +54,26 @@ def _dynamodb_calls(operation: str, params: dict[str, Any]) -> list[tuple[str, s
     return [(f"dynamodb:{operation}", table)]
 
 
+def _ses_calls(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """SES authorises a send against the sender's domain identity and the configuration set, if any.
+
+    A SES v2 SendEmail with raw content is refused as `ses:SendRawEmail` when only
+    `ses:SendEmail` is granted, so both are needed.
+    """
+    actions = [f"ses:{operation}"]
+    if operation == "SendEmail" and "Raw" in params.get("Content", {}):
+        actions.append("ses:SendRawEmail")
+    domain = params["FromEmailAddress"].rpartition("@")[2]
+    resources = [_ses_arn(f"identity/{domain}")]
+    if "ConfigurationSetName" in params:
+        resources.append(_ses_arn(f"configuration-set/{params['ConfigurationSetName']}"))
+    return [(action, resource) for action in actions for resource in resources]
+
+
+def _ses_arn(resource: str) -> str:
+    return f"arn:aws:ses:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}"
+
+
 def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
     if not ACTIVE:
         return
@@ -66,6 +86,8 @@ def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
         calls = [(f"s3:{action}", f"{params['Bucket']}/{params['Key']}")]
     elif service == "lambda":
         calls = [("lambda:InvokeFunction", params["FunctionName"])]
+    elif service == "ses":
+        calls = _ses_calls(operation, params)
     else:
         calls = [(f"{service}:{operation}", "*")]
     CALLS.update((ACTIVE[-1], action, resource) for action, resource in calls)
@@ -96,6 +118,8 @@ def _covers(resource_expression: Any, resource: str, resolver: Any) -> bool:
     if "Fn::GetAtt" in resource_expression:
         logical_id = resource_expression["Fn::GetAtt"][0]
         return bool(resolver.ref(logical_id) == resource)
+    if "Fn::Sub" in resource_expression and ":ses:" in resource_expression["Fn::Sub"]:
+        return resource == _substituted(resource_expression["Fn::Sub"], resolver)
     if "Fn::Sub" in resource_expression:
         pattern: str = resource_expression["Fn::Sub"]
         head, _, tail = pattern.partition(".Arn}")
@@ -103,6 +127,20 @@ def _covers(resource_expression: Any, resource: str, resolver: Any) -> bool:
         named = resolver.ref(logical_id) + tail
         return resource == named or (named.endswith("*") and resource.startswith(named[:-1]))
     return False
+
+
+def _substituted(pattern: str, resolver: Any) -> str:
+    """A Fn::Sub string with pseudo parameters, parameters and resources as the local stack has them."""
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": LOCAL_REGION, "AWS::AccountId": LOCAL_ACCOUNT}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in pseudo:
+            return pseudo[name]
+        resource_id, _, attribute = name.partition(".")
+        return str(resolver.get_att(resource_id, attribute) if attribute else resolver.ref(name))
+
+    return re.sub(r"\$\{([^}]+)\}", value, pattern)
 
 
 def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, aws, pipeline):
