@@ -306,5 +306,9 @@ def _arn(resource_type: str, name: str) -> str:
         "AWS::SQS::Queue": f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{name}",
         "AWS::S3::Bucket": f"arn:aws:s3:::{bucket_name(name)}",
         "AWS::Serverless::Function": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{name}",
+        "AWS::IAM::Role": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{name}",
+        "AWS::Scheduler::ScheduleGroup": (
+            f"arn:aws:scheduler:{LOCAL_REGION}:{LOCAL_ACCOUNT}:schedule-group/{name}"
+        ),
     }
     return service_arns[resource_type]

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from interview_scheduling import session_keys
 from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
 from local_runtime.aws import moto_transactions
@@ -92,6 +93,7 @@ def boto_session() -> boto3.Session:
 def aws(stack_template: StackTemplate, boto_session: boto3.Session) -> Iterator[LocalStack]:
     with mock_aws():
         reset_clients()
+        session_keys.reset()
         session = boto_session
         attributes = create_resources(stack_template, session)
         resolver = Resolver(stack_template, TEST_PARAMETERS, attributes)

@@ -1,4 +1,5 @@
-"""HTTP, no JWT: the interview app reads a session with the key from the candidate's link."""
+"""HTTP, no JWT: the interview app reads a session with the key from the candidate's link, and
+says when the candidate started and finished it."""
 
 from typing import Annotated, Any
 
@@ -10,8 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import settings
 from interview_scheduling.http_api import create_resolver, responses, serve
-from interview_scheduling.schemas import SESSION_KEY_PATTERN, SessionView
-from interview_scheduling.session_access import open_session
+from interview_scheduling.schemas import SESSION_KEY_PATTERN, SessionProgress, SessionView
+from interview_scheduling.session_access import complete_session, open_session, start_session
 
 # Cold start: a missing or invalid setting fails the init, not the tenth request.
 settings.data_settings()
@@ -29,6 +30,27 @@ router = APIGatewayHttpRouter()
 )
 def get_session(session_key: Annotated[str, Path(pattern=SESSION_KEY_PATTERN)]) -> SessionView:
     return open_session(session_key)
+
+
+SessionKey = Annotated[str, Path(pattern=SESSION_KEY_PATTERN)]
+
+
+@router.post(
+    "/sessions/<session_key>/start",
+    responses=responses(200, SessionProgress, 403, 404),
+    tags=["sessions"],
+)
+def start(session_key: SessionKey) -> SessionProgress:
+    return start_session(session_key)
+
+
+@router.post(
+    "/sessions/<session_key>/complete",
+    responses=responses(200, SessionProgress, 403, 404),
+    tags=["sessions"],
+)
+def complete(session_key: SessionKey) -> SessionProgress:
+    return complete_session(session_key)
 
 
 app = create_resolver(router)

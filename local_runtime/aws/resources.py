@@ -1,7 +1,9 @@
-"""Creates the template's tables, bucket and queues in an AWS endpoint (moto, locally)."""
+"""Creates the template's tables, bucket, queues, secrets and schedule groups in an AWS endpoint
+(moto, locally)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,13 @@ if TYPE_CHECKING:
 
 # Error codes that mean "already there" when the endpoint outlives one local run.
 _BATCH_WRITE_LIMIT = 25
-_ALREADY_EXISTS = {"ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
+_ALREADY_EXISTS = {
+    "ResourceInUseException",
+    "BucketAlreadyOwnedByYou",
+    "BucketAlreadyExists",
+    "ResourceExistsException",
+    "ConflictException",
+}
 
 
 def create_resources(
@@ -81,6 +89,42 @@ def create_resources(
         url = sqs.create_queue(QueueName=queue_id)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         attributes[queue_id] = {"Ref": url, "Arn": arn}
+
+    attributes |= _create_secrets(template, session, endpoint_url, exist_ok=exist_ok)
+    attributes |= _create_schedule_groups(template, session, endpoint_url, exist_ok=exist_ok)
+    return attributes
+
+
+def _create_secrets(
+    template: StackTemplate, session: boto3.Session, endpoint_url: str | None, *, exist_ok: bool
+) -> dict[str, dict[str, str]]:
+    secretsmanager = session.client("secretsmanager", endpoint_url=endpoint_url)
+    attributes = {}
+    for secret_id in template.of_type("AWS::SecretsManager::Secret"):
+        try:
+            # As GenerateSecretString would: a random value nobody chose.
+            arn = secretsmanager.create_secret(Name=secret_id, SecretString=secrets.token_urlsafe(48))["ARN"]
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
+            arn = secretsmanager.describe_secret(SecretId=secret_id)["ARN"]
+        attributes[secret_id] = {"Ref": arn}
+    return attributes
+
+
+def _create_schedule_groups(
+    template: StackTemplate, session: boto3.Session, endpoint_url: str | None, *, exist_ok: bool
+) -> dict[str, dict[str, str]]:
+    scheduler = session.client("scheduler", endpoint_url=endpoint_url)
+    attributes = {}
+    for group_id in template.of_type("AWS::Scheduler::ScheduleGroup"):
+        try:
+            arn = scheduler.create_schedule_group(Name=group_id)["ScheduleGroupArn"]
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
+            arn = scheduler.get_schedule_group(Name=group_id)["Arn"]
+        attributes[group_id] = {"Ref": group_id, "Arn": arn}
     return attributes
 
 

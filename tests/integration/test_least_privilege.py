@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
+from interview_scheduling import session_keys
 from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
 from tests.support.catalog import create_candidate, create_slot
-from tests.support.pipeline import sent_emails
+from tests.support.pipeline import sent_emails, session_key_of
 
 ACTIVE: list[str] = []
 # (function, IAM action, resource as the template names it)
@@ -30,6 +31,10 @@ USED_ON_ITS_BEHALF = {
     ("SendEmailFunction", "sqs:SendMessage"),
     # The browser's upload through the presigned POST the function signs.
     ("CatalogFunction", "s3:PutObject"),
+    # Schedules it makes run as the scheduler's role, which it passes.
+    ("CreateSessionFunction", "iam:PassRole"),
+    # Lambda sends firings that kept failing to the on-failure queue.
+    ("TimeEventsFunction", "sqs:SendMessage"),
 }
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -95,6 +100,8 @@ def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
 
 @contextmanager
 def acting_as(function_id: str) -> Iterator[None]:
+    # Each function has its own execution environment: nothing it fetched is cached for another.
+    session_keys.reset()
     ACTIVE.append(function_id)
     try:
         yield
@@ -160,7 +167,8 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         patch.setattr(BaseClient, "_make_api_call", recording)
         CALLS.clear()
 
-        job_id = call("POST", "/jobs", {"job_title": "SRE", "company_name": "Acme"}).body["job_id"]
+        job = {"job_title": "SRE", "company_name": "Acme", "reminder_offsets_minutes": [5]}
+        job_id = call("POST", "/jobs", job).body["job_id"]
         call("GET", f"/jobs/{job_id}")
         with acting_as("CatalogFunction"):
             candidate_id = create_candidate(api, job_id)
@@ -198,6 +206,24 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         with acting_as("SendEmailFunction"):
             pipeline.deliver_emails()
         call("GET", f"/jobs/{job_id}/interviews/{interview_id}")
+        # A second candidate in the freed seat: the schedules fire, the session starts and ends.
+        with acting_as("CatalogFunction"):
+            second = create_candidate(api, job_id, email="b@example.com")
+        booking = {"candidate_id": second, "slot_id": later_slot}
+        second_interview = call("POST", f"/jobs/{job_id}/interviews", booking).body["interview_id"]
+        records = pipeline.new_records()
+        with acting_as("CreateSessionFunction"):
+            pipeline.run_create_session(records)
+        reminder, no_show = sorted(pipeline.schedules(second_interview), key=lambda s: "no_show" in s["Name"])
+        with acting_as("TimeEventsFunction"):
+            pipeline.fire(reminder, delete=False)  # deleting it is the scheduler's work
+        with acting_as("SendEmailFunction"):
+            pipeline.deliver_emails()
+        key = session_key_of(sent_emails()[-1])
+        assert call("POST", f"/sessions/{key}/start").status == 200
+        assert call("POST", f"/sessions/{key}/complete").status == 200
+        with acting_as("TimeEventsFunction"):
+            pipeline.fire(no_show, delete=False)
 
     functions = {function for function, _, _ in CALLS}
     assert functions == set(template.functions)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -27,6 +28,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from interview_scheduling import aws_clients
+from interview_scheduling.settings import schedule_settings
 from local_runtime.lambda_.async_invoke import Discard, QueuedEvent, Retry, next_step
 from local_runtime.lambda_.invocation import InvocationResult, error_result
 from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
@@ -202,6 +204,34 @@ class Pipeline:
     def run(self, deliveries: int = 1) -> None:
         self.process_stream(deliveries)
         self.deliver_emails(deliveries)
+
+    # ------------------------------------------------------------------ time side
+    def schedules(self, interview_id: str) -> list[dict[str, Any]]:
+        """The interview's schedules as EventBridge Scheduler holds them (GetSchedule answers)."""
+        scheduler = boto3.client("scheduler", region_name=LOCAL_REGION)
+        group = schedule_settings().schedule_group
+        listed = scheduler.list_schedules(GroupName=group, NamePrefix=f"{interview_id}-")["Schedules"]
+        return [dict(scheduler.get_schedule(Name=s["Name"], GroupName=group)) for s in listed]
+
+    def fire(self, schedule: dict[str, Any], *, delete: bool = True) -> Any:
+        """What the scheduler does with a due schedule: invoke its target with its input, then,
+        as ActionAfterCompletion DELETE asks, delete it (`delete=False` fires it again later)."""
+        from time_events import app
+
+        result = app.handler(json.loads(schedule["Target"]["Input"]), LambdaContextStub())
+        if delete and schedule.get("ActionAfterCompletion") == "DELETE":
+            scheduler = boto3.client("scheduler", region_name=LOCAL_REGION)
+            scheduler.delete_schedule(Name=schedule["Name"], GroupName=schedule["GroupName"])
+        return result
+
+
+def session_key_of(message: EmailMessage) -> str:
+    """The session key in the interview link of an email."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.search(r"session_key=([A-Za-z0-9_-]+)", body.get_content())
+    assert found, "the email carries no interview link"
+    return found.group(1)
 
 
 def sent_emails() -> list[EmailMessage]:

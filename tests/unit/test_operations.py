@@ -57,7 +57,7 @@ def _failure_queues(template: StackTemplate) -> set[str]:
 
 def test_every_failure_queue_has_a_depth_alarm(stack_template):
     queues = _failure_queues(stack_template)
-    assert queues == {"SessionFailuresQueue", "EmailFailuresQueue"}
+    assert queues == {"SessionFailuresQueue", "EmailFailuresQueue", "ScheduleFailuresQueue"}
     for queue_id in queues:
         dimension = {"Fn::GetAtt": [queue_id, "QueueName"]}
         (alarm_id,) = _alarms_on(
@@ -253,6 +253,7 @@ def test_the_dashboard_shows_every_outcome_the_functions_count(stack_template):
     variables = stack_template.document["Globals"]["Function"]["Environment"]["Variables"]
     namespace, service = variables["POWERTOOLS_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"]
     counted = ["SessionsCreated", *(f"Emails{status.title()}" for status in FINAL_EMAIL_STATUSES)]
+    counted += ["RemindersRequested", "NoShows"]
     counted += [f"ResumeExtraction_{outcome}" for outcome in [*ExtractionOutcome, PROVIDED]]
     shown = _dashboard_metrics(stack_template)
     missing = [name for name in counted if [namespace, name, "service", service] not in shown]

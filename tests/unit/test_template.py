@@ -124,7 +124,11 @@ def test_functions_are_given_every_required_setting(settings_model, function_id,
 def test_routes_need_a_token_except_the_candidates_session_link(stack_template):
     routes = stack_template.http_routes()
     public = [(r.method, r.path) for r in routes if r.authorizer is None]
-    assert public == [("GET", "/sessions/{session_key}")]
+    assert public == [
+        ("GET", "/sessions/{session_key}"),
+        ("POST", "/sessions/{session_key}/start"),
+        ("POST", "/sessions/{session_key}/complete"),
+    ]
     assert all(r.scopes for r in routes if r.authorizer is not None)
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
 
 # Standard mode retries throttling with backoff and shares a retry quota across calls.
@@ -37,6 +38,11 @@ def lambda_() -> "LambdaClient":
 
 
 @lru_cache(maxsize=1)
+def scheduler() -> "EventBridgeSchedulerClient":
+    return boto3.client("scheduler", config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
 def sesv2() -> "SESV2Client":
     # Throttling is retried by the invoke itself (Lambda's async retries), not held here.
     return boto3.client(
@@ -51,5 +57,5 @@ def transactions() -> Connection:
 
 
 def reset_clients() -> None:
-    for factory in (dynamodb, s3, lambda_, sesv2, transactions):
+    for factory in (dynamodb, s3, lambda_, scheduler, sesv2, transactions):
         factory.cache_clear()

@@ -21,6 +21,7 @@ from interview_scheduling.enums import EmailStatus, MessageKind
 from interview_scheduling.invitation import InvitationDetails, UnsendableMessage, build_message
 from interview_scheduling.models import InterviewSession
 from interview_scheduling.notifications import EmailRequest
+from interview_scheduling.session_keys import session_key
 from interview_scheduling.settings import EmailSettings, email_settings
 
 # A claim outlives the invocation that made it by this much, for clock skew between hosts.
@@ -61,12 +62,11 @@ def deliver(request: EmailRequest, time_left: timedelta) -> Outcome | None:
     wording = _wording(request, session)
     if isinstance(wording, Outcome):
         return _record(request, session, wording)
-    key = session.undelivered_key
-    if wording != MessageKind.CANCELLATION and key is None:
+    if wording != MessageKind.CANCELLATION and session.key_hash is None:
         return _record(
             request, session, Outcome(EmailStatus.SUPERSEDED, failure_reason="the link was revoked")
         )
-    details = _details(session, request, key, settings)
+    details = _details(session, request, settings)
     try:
         message = build_message(wording, details)
     except UnsendableMessage as error:
@@ -138,10 +138,9 @@ def _failed_for_now(request: EmailRequest, session: InterviewSession, code: str,
     raise RetryLater(code) from error
 
 
-def _details(
-    session: InterviewSession, request: EmailRequest, key: str | None, settings: EmailSettings
-) -> InvitationDetails:
-    link = f"{str(settings.interview_base_url).rstrip('/')}/?session_key={key}" if key else None
+def _details(session: InterviewSession, request: EmailRequest, settings: EmailSettings) -> InvitationDetails:
+    key = session_key(session.interview_id, int(session.key_generation))
+    link = f"{str(settings.interview_base_url).rstrip('/')}/?session_key={key}"
     return InvitationDetails(
         interview_id=session.interview_id,
         sequence=request.revision,
@@ -169,6 +168,6 @@ def _retry_if_unfinished(request: EmailRequest) -> None:
 
 
 def _record(request: EmailRequest, session: InterviewSession, outcome: Outcome) -> Outcome:
-    email_ledger.record(session, request.message_key, request.revision, outcome, clock.now())
+    email_ledger.record(session, request.message_key, outcome, clock.now())
     logger.info("email outcome", extra={"email_message": request.message_key, "status": outcome.status})
     return outcome

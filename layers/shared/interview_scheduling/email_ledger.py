@@ -33,17 +33,32 @@ class Outcome:
     failure_reason: str | None = None
 
 
-def message_key(kind: MessageKind, revision: int) -> str:
-    return f"{kind}-{revision}"
+def message_key(kind: MessageKind, revision: int, reminder_minutes: int | None = None) -> str:
+    """ "invitation-0", "cancellation-2"; a reminder also names which: "reminder-0-1440"."""
+    key = f"{kind}-{revision}"
+    return f"{key}-{reminder_minutes}" if reminder_minutes is not None else key
 
 
 def kind_of(key: str) -> MessageKind:
-    return MessageKind(key.rpartition("-")[0])
+    return MessageKind(key.partition("-")[0])
 
 
 def request(key: str, now: datetime) -> Any:
     """The update action that asks for a message: a PENDING entry (written with the change it announces)."""
     return InterviewSession.emails[key].set(EmailEntry(status=EmailStatus.PENDING, updated_at=now))
+
+
+def request_once(interview_id: str, key: str, now: datetime, superseded_because: str | None = None) -> bool:
+    """Asks for a message unless it was asked for before (a schedule that fires twice); an entry
+    that is born SUPERSEDED says why it will not be sent. False if the entry was there already."""
+    entry = EmailEntry(status=EmailStatus.PENDING, updated_at=now)
+    if superseded_because is not None:
+        entry = EmailEntry(status=EmailStatus.SUPERSEDED, updated_at=now, failure_reason=superseded_because)
+    return update_if(
+        InterviewSession(interview_id),
+        [InterviewSession.emails[key].set(entry)],
+        condition=InterviewSession.interview_id.exists() & InterviewSession.emails[key].does_not_exist(),
+    )
 
 
 def first_request(key: str, now: datetime) -> dict[str, EmailEntry]:
@@ -114,12 +129,8 @@ def release(interview_id: str, key: str, now: datetime, reason: str, attempts: i
     )
 
 
-def record(session: InterviewSession, key: str, revision: int, outcome: Outcome, now: datetime) -> None:
-    """Writes the message's outcome; its count of attempts stays.
-
-    Once a message carrying the current key is sent, only the key's hash is kept; unless a newer
-    change arrived while sending, whose message still needs the key.
-    """
+def record(session: InterviewSession, key: str, outcome: Outcome, now: datetime) -> None:
+    """Writes the message's outcome; its count of attempts stays."""
     actions = [
         _field(key, "status").set(_value("status", outcome.status)),
         _field(key, "updated_at").set(_value("updated_at", now)),
@@ -131,14 +142,7 @@ def record(session: InterviewSession, key: str, revision: int, outcome: Outcome,
         actions.append(_field(key, "failure_reason").set(outcome.failure_reason))
     else:
         actions.append(_field(key, "failure_reason").remove())
-    carried_current_key = outcome.status == EmailStatus.SENT and int(session.revision) == revision
-    key_dropped = carried_current_key and update_if(
-        InterviewSession(session.interview_id),
-        [*actions, InterviewSession.undelivered_key.remove()],
-        condition=InterviewSession.revision == revision,
-    )
-    if not key_dropped:
-        InterviewSession(session.interview_id).update(actions=actions)
+    InterviewSession(session.interview_id).update(actions=actions)
 
 
 def current_status(interview_id: str, key: str) -> EmailStatus | None:

@@ -5,8 +5,10 @@ from enum import StrEnum
 
 class InterviewStatus(StrEnum):
     SCHEDULED = "SCHEDULED"
-    CANCELLED = "CANCELLED"
+    IN_PROGRESS = "IN_PROGRESS"  # the candidate started the session
     COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"  # the session window closed and it never started
 
 
 class InterviewType(StrEnum):
@@ -31,6 +33,10 @@ class CodingLanguage(StrEnum):
 DEFAULT_CODING_LANGUAGE = CodingLanguage.PYTHON
 
 
+# Reminders a job sends unless it says otherwise: a day and an hour before the start, in minutes.
+DEFAULT_REMINDERS = (24 * 60, 60)
+
+
 class SlotStatus(StrEnum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"
@@ -38,6 +44,8 @@ class SlotStatus(StrEnum):
 
 class SessionStatus(StrEnum):
     SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
 
 
@@ -56,3 +64,4 @@ class MessageKind(StrEnum):
     INVITATION = "invitation"
     RESCHEDULE = "reschedule"
     CANCELLATION = "cancellation"
+    REMINDER = "reminder"

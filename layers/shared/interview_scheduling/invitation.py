@@ -65,6 +65,14 @@ _WORDING = {
         method="REQUEST",
         status="CONFIRMED",
     ),
+    MessageKind.REMINDER: _Wording(
+        subject="Interview reminder",
+        intro="A reminder of your AI interview for the {job} role at {company}.",
+        when_label="When",
+        closing="Please join on time from a quiet place with a stable connection.",
+        method="REQUEST",
+        status="CONFIRMED",
+    ),
     MessageKind.CANCELLATION: _Wording(
         subject="Interview cancelled",
         intro="Your AI interview for the {job} role at {company} has been cancelled.",

@@ -6,6 +6,7 @@ Every item carries the owning organisation's id (`org_id`); reads and writes che
 from typing import Any
 
 from pynamodb.attributes import (
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -17,6 +18,7 @@ from pynamodb.models import Model
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
+    DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
@@ -53,6 +55,8 @@ class Job(Model):
     job_description = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
     coding_language = EnumAttribute(CodingLanguage, default=DEFAULT_CODING_LANGUAGE)
+    # Minutes before the start at which the candidate is reminded; empty for none.
+    reminder_offsets_minutes = ListAttribute[int](default=lambda: list(DEFAULT_REMINDERS))
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -166,8 +170,8 @@ class InterviewSession(Model):
     accent_tld = UnicodeAttribute()
     status = EnumAttribute(SessionStatus, default=SessionStatus.SCHEDULED)
     revision = NumberAttribute(default=0)
-    # The plain key only until the email that carries it is sent; then just its hash remains.
-    undelivered_key = UnicodeAttribute(null=True)
+    # The generation of the current session key (interview_scheduling.session_keys derives it).
+    key_generation = NumberAttribute(default=0)
     # The email ledger: one entry per message, keyed "invitation-0", "cancellation-2", ...
     emails = TypedMapAttribute(EmailEntry, default=dict)
     created_at = UTCDateTimeAttribute()

@@ -19,10 +19,12 @@ class EmailRequest(BaseModel):
     interview_id: str = Field(min_length=1, max_length=64)
     kind: MessageKind
     revision: int = Field(ge=0)
+    # Which reminder: minutes before the start (reminders only).
+    reminder_minutes: int | None = Field(default=None, ge=1)
 
     @property
     def message_key(self) -> str:
-        return email_ledger.message_key(self.kind, self.revision)
+        return email_ledger.message_key(self.kind, self.revision, self.reminder_minutes)
 
 
 def request_email(request: EmailRequest) -> None:

@@ -18,6 +18,7 @@ from pydantic import (
 
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
+    DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
@@ -36,6 +37,11 @@ LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
 # A wall-clock time in the slot's zone, HH:MM: not an instant, so it has no UTC offset.
 WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# Reminders before the start, in minutes (5 minutes to 2 weeks); an empty list sends none.
+ReminderOffsets = Annotated[
+    list[Annotated[int, Field(strict=True, ge=5, le=20_160)]],
+    Field(max_length=5, description="Minutes before the start to remind the candidate; [] for none"),
+]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{3,32}$")]
 
 
@@ -61,6 +67,7 @@ class JobIn(_Input):
     job_description: LongText | None = None
     domain: Label | None = None
     coding_language: CodingLanguage = DEFAULT_CODING_LANGUAGE
+    reminder_offsets_minutes: ReminderOffsets = list(DEFAULT_REMINDERS)
     tech_stack_details: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
         default=None, description="Kept for the records; not used to describe the job to the interviewer."
     )
@@ -73,6 +80,7 @@ class JobOut(BaseModel):
     job_description: str | None = None
     domain: str | None = None
     coding_language: CodingLanguage
+    reminder_offsets_minutes: list[int]
     tech_stack_details: str | None = None
     created_at: datetime
 
@@ -239,6 +247,14 @@ class InterviewOut(BaseModel):
 
 
 # ---------------------------------------------------------------- the candidate's side
+class SessionProgress(BaseModel):
+    """Where the interview stands once the interview app said it started or finished."""
+
+    status: InterviewStatus
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
 class SessionView(BaseModel):
     candidate_name: str
     job_description: str

@@ -1,4 +1,5 @@
-"""The candidate's side: a session key opens its session, near the interview's time only.
+"""The candidate's side: a session key opens its session, near the interview's time only, and
+the interview app says when the candidate started and finished.
 
 Keys are stored only as hashes, so a lookup hashes what it is given; a rotated or revoked key
 no longer hashes to any live session.
@@ -7,19 +8,22 @@ no longer hashes to any live session.
 from datetime import datetime, timedelta
 
 from interview_scheduling import clock
-from interview_scheduling.enums import SessionStatus
-from interview_scheduling.errors import Forbidden, NotFound
-from interview_scheduling.ids import key_hash
-from interview_scheduling.models import InterviewSession
-from interview_scheduling.schemas import SessionView
+from interview_scheduling.conditional_writes import Refused, Transaction, transact
+from interview_scheduling.enums import InterviewStatus, SessionStatus
+from interview_scheduling.errors import Forbidden, NotFound, RuleViolation
+from interview_scheduling.models import Interview, InterviewSession
+from interview_scheduling.schemas import SessionProgress, SessionView
+from interview_scheduling.session_keys import key_hash
 from interview_scheduling.settings import session_window_settings
 from interview_scheduling.time_rules import session_window
 
+# The statuses in which a key still opens its session.
+OPEN_STATUSES = frozenset({SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED})
 
-def open_session(session_key: str, now: datetime | None = None) -> SessionView:
-    now = now or clock.now()
+
+def _session_in_window(session_key: str, now: datetime) -> InterviewSession:
     found = list(InterviewSession.by_key_hash.query(key_hash(session_key), limit=1))
-    if not found or found[0].status != SessionStatus.SCHEDULED:
+    if not found or found[0].status not in OPEN_STATUSES:
         raise NotFound("session_not_found", "no session for that key")
     session = found[0]
     window = session_window_settings()
@@ -34,6 +38,11 @@ def open_session(session_key: str, now: datetime | None = None) -> SessionView:
             "outside_session_window",
             f"the session opens at {opens.isoformat()} and closes at {closes.isoformat()}",
         )
+    return session
+
+
+def open_session(session_key: str, now: datetime | None = None) -> SessionView:
+    session = _session_in_window(session_key, now or clock.now())
     return SessionView(
         candidate_name=session.candidate_name,
         job_description=session.job_description,
@@ -44,4 +53,68 @@ def open_session(session_key: str, now: datetime | None = None) -> SessionView:
         ends_at=session.ends_at,
         language_code=session.language_code,
         accent_tld=session.accent_tld,
+    )
+
+
+def start_session(session_key: str) -> SessionProgress:
+    """The candidate began: the interview is IN_PROGRESS from now. Repeating it changes nothing."""
+    return _advance(session_key, SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+
+
+def complete_session(session_key: str) -> SessionProgress:
+    """The candidate finished: COMPLETED from now, only after a start. Repeating it changes nothing."""
+    return _advance(session_key, SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED)
+
+
+_INTERVIEW_STATUS = {
+    SessionStatus.SCHEDULED: InterviewStatus.SCHEDULED,
+    SessionStatus.IN_PROGRESS: InterviewStatus.IN_PROGRESS,
+    SessionStatus.COMPLETED: InterviewStatus.COMPLETED,
+}
+_ORDER = [SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED]
+
+
+def _advance(session_key: str, before: SessionStatus, after: SessionStatus) -> SessionProgress:
+    now = clock.now()
+    session = _session_in_window(session_key, now)
+    if _ORDER.index(session.status) >= _ORDER.index(after):
+        return _progress(session.interview_id)  # already there, or past it
+    if session.status != before:
+        raise RuleViolation("not_started", "the session can be completed only after it started")
+    moment = Interview.started_at if after == SessionStatus.IN_PROGRESS else Interview.ended_at
+
+    def build(transaction: Transaction) -> None:
+        transaction.update(
+            "session",
+            InterviewSession(session.interview_id),
+            actions=[InterviewSession.status.set(after), InterviewSession.updated_at.set(now)],
+            condition=(InterviewSession.status == before) & (InterviewSession.revision == session.revision),
+        )
+        transaction.update(
+            "interview",
+            Interview(session.interview_id),
+            actions=[
+                Interview.status.set(_INTERVIEW_STATUS[after]),
+                moment.set(now),
+                Interview.updated_at.set(now),
+            ],
+            condition=(Interview.status == _INTERVIEW_STATUS[before])
+            & (Interview.revision == session.revision),
+        )
+
+    try:
+        transact(build)
+    except Refused:
+        # A concurrent start, or the interview changed (cancelled, moved) since the key was read.
+        current = _progress(session.interview_id)
+        if current.status == _INTERVIEW_STATUS[after]:
+            return current
+        raise RuleViolation("session_changed", f"the interview is {current.status}") from None
+    return _progress(session.interview_id)
+
+
+def _progress(interview_id: str) -> SessionProgress:
+    interview = Interview.get(interview_id, consistent_read=True)
+    return SessionProgress(
+        status=interview.status, started_at=interview.started_at, ended_at=interview.ended_at
     )

@@ -10,15 +10,15 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from interview_scheduling import clock, email_ledger
+from interview_scheduling import clock, email_ledger, schedules
 from interview_scheduling.batch_context import BatchContext
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import MessageKind, SessionStatus
-from interview_scheduling.ids import key_hash, new_session_key
 from interview_scheduling.interview_changes import ChangeKind, InterviewChange
 from interview_scheduling.models import Interview, InterviewSession, Job
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.resumes import resume_text
+from interview_scheduling.session_keys import key_hash, session_key
 from interview_scheduling.settings import session_settings
 from interview_scheduling.time_rules import session_times
 
@@ -75,7 +75,9 @@ def create_session(interview: Interview, context: BatchContext) -> SessionStep:
     request = EmailRequest(
         interview_id=interview.interview_id, kind=MessageKind.INVITATION, revision=int(interview.revision)
     )
-    if context.session(interview) is not None:
+    existing = context.session(interview)
+    if existing is not None:
+        _keep_schedules(interview, context, existing.scheduled_at, existing.ends_at, existing_possible=True)
         return SessionStep(request)
     now = clock.now()
     session, extraction = _new_session(interview, context, now)
@@ -94,8 +96,24 @@ def create_session(interview: Interview, context: BatchContext) -> SessionStep:
         logger.info("session already exists", extra={"interview_id": interview.interview_id})
         return SessionStep(request, resume_extraction=extraction)
     context.sessions[interview.interview_id] = session
+    _keep_schedules(interview, context, session.scheduled_at, session.ends_at, existing_possible=False)
     logger.info("session created", extra={"interview_id": interview.interview_id})
     return SessionStep(request, session_created=True, resume_extraction=extraction)
+
+
+def _keep_schedules(
+    interview: Interview, context: BatchContext, starts: datetime, ends: datetime, *, existing_possible: bool
+) -> None:
+    """The reminders and the no-show check for the interview's current time."""
+    firings = schedules.plan(
+        interview.interview_id,
+        int(interview.revision),
+        starts=starts,
+        ends=ends,
+        job=context.job(interview),
+        now=clock.now(),
+    )
+    schedules.keep(interview.interview_id, firings, existing_possible=existing_possible)
 
 
 def _new_session(interview: Interview, context: BatchContext, now: datetime) -> tuple[InterviewSession, str]:
@@ -105,11 +123,11 @@ def _new_session(interview: Interview, context: BatchContext, now: datetime) -> 
     text, extraction = resume_text(candidate)
     settings = session_settings()
     starts, ends = session_times(interview, slot)
-    session_key = new_session_key()
+    generation = int(interview.revision)
     session = InterviewSession(
         interview_id=interview.interview_id,
-        key_hash=key_hash(session_key),
-        undelivered_key=session_key,
+        key_hash=key_hash(session_key(interview.interview_id, generation)),
+        key_generation=generation,
         org_id=interview.org_id,
         job_id=interview.job_id,
         candidate_id=interview.candidate_id,
@@ -152,13 +170,13 @@ def cancel_session(interview: Interview, context: BatchContext) -> SessionStep:
         [
             InterviewSession.status.set(SessionStatus.CANCELLED),
             InterviewSession.key_hash.remove(),
-            InterviewSession.undelivered_key.remove(),
             InterviewSession.revision.set(revision),
             InterviewSession.updated_at.set(now),
             email_ledger.request(request.message_key, now),
         ],
         condition=InterviewSession.revision < revision,
     )
+    schedules.cancel(interview.interview_id)
     return SessionStep(request)
 
 
@@ -173,7 +191,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
     )
     slot = context.slot(interview)
     starts, ends = session_times(interview, slot)
-    session_key = new_session_key()
+    new_key = session_key(interview.interview_id, revision)
     now = clock.now()
 
     def build(transaction: Transaction) -> None:
@@ -185,8 +203,8 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
                 InterviewSession.ends_at.set(ends),
                 InterviewSession.time_zone.set(slot.time_zone),
                 InterviewSession.interview_type.set(slot.ai_interview_type),
-                InterviewSession.key_hash.set(key_hash(session_key)),
-                InterviewSession.undelivered_key.set(session_key),
+                InterviewSession.key_hash.set(key_hash(new_key)),
+                InterviewSession.key_generation.set(revision),
                 InterviewSession.revision.set(revision),
                 InterviewSession.updated_at.set(now),
                 email_ledger.request(request.message_key, now),
@@ -202,4 +220,5 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
             return SessionStep(None)
         # An earlier delivery of this record already moved the session.
+    _keep_schedules(interview, context, starts, ends, existing_possible=True)
     return SessionStep(request)

@@ -53,6 +53,23 @@ class SessionSettings(FromEnvironment):
     session_accent_tld: str = "co.in"
 
 
+class ScheduleSettings(FromEnvironment):
+    """Where one-time schedules go and what they invoke (EventBridge Scheduler)."""
+
+    schedule_group: str = Field(min_length=1)
+    schedule_target_arn: str = Field(min_length=1)
+    scheduler_role_arn: str = Field(min_length=1)
+    schedule_dead_letter_arn: str = Field(min_length=1)
+    # The target's retry policy: a firing the target cannot take is retried, then dead-lettered.
+    schedule_retry_attempts: int = Field(default=10, ge=0, le=185)
+    schedule_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
+
+
+class SecretSettings(FromEnvironment):
+    # The Secrets Manager secret that session keys (and signed links) are derived from.
+    link_signing_secret: str = Field(min_length=1)
+
+
 class SessionWindowSettings(FromEnvironment):
     session_opens_before_minutes: int = Field(default=30, ge=0)
     session_closes_after_minutes: int = Field(default=180, ge=0)
@@ -81,6 +98,16 @@ def session_settings() -> SessionSettings:
 
 
 @lru_cache(maxsize=1)
+def schedule_settings() -> ScheduleSettings:
+    return ScheduleSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def secret_settings() -> SecretSettings:
+    return SecretSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
 def session_window_settings() -> SessionWindowSettings:
     return SessionWindowSettings.from_environment()
 
@@ -92,5 +119,13 @@ def email_settings() -> EmailSettings:
 
 def reset_settings() -> None:
     """Forget what was read, so the next call reads the environment again (tests, local runs)."""
-    for loader in (data_settings, api_settings, session_settings, session_window_settings, email_settings):
+    for loader in (
+        data_settings,
+        api_settings,
+        session_settings,
+        secret_settings,
+        schedule_settings,
+        session_window_settings,
+        email_settings,
+    ):
         loader.cache_clear()
