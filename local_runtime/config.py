@@ -27,6 +27,8 @@ class RuntimeConfig:
     api_port: int = 3000  # 0: any free port
     invoke_port: int = 0
     aws_port: int = 0
+    control_port: int = 0  # the scheduler's clock (local only)
+    schedule_poll_interval: float = 0.5
     aws_endpoint: str | None = None  # an AWS endpoint to use instead of the embedded one
     outbox_dir: Path = REPO_ROOT / "outbox"
     state_dir: Path = REPO_ROOT / ".local"  # the JWT signing key and the saved state live here

@@ -32,6 +32,9 @@ from local_runtime.config import RuntimeConfig
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
+from local_runtime.scheduler.control import ControlApi
+from local_runtime.scheduler.poller import SchedulePoller, TargetUnavailable
+from local_runtime.scheduler.timing import SchedulerClock
 from local_runtime.servers import BackgroundServer
 from local_runtime.shutdown import PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
@@ -58,6 +61,7 @@ class RuntimeInfo:
     dev_token: str
     embedded_aws: bool
     startup_seconds: float
+    control_url: str = ""  # POST {control_url}/clock {"advance_seconds": N}: local only
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -115,6 +119,7 @@ class LocalRuntime:
         self._api_server: BackgroundServer | None = None
         self._work_stopped = False
         self.restored: SavedState | None = None  # the state loaded at start (--persist)
+        self._scheduler: SchedulePoller | None = None
         self.token_issuer: TokenIssuer | None = None
 
     @property
@@ -187,6 +192,7 @@ class LocalRuntime:
         self._gateway, self._api_server = gateway, api_server
         self._wait_warm()
         self._start_pollers(resolver, session, endpoint, attributes)
+        control_server = self._start_scheduler(session, endpoint)
         issuer = self.token_issuer
         self._ready.set()
         return RuntimeInfo(
@@ -200,6 +206,7 @@ class LocalRuntime:
             dev_token=issuer.mint() if issuer else "",
             embedded_aws=self._embedded is not None,
             startup_seconds=round(time.monotonic() - started, 2),
+            control_url=control_server.url,
         )
 
     def _serve(self, name: str, app: WSGIApplication, port: int) -> BackgroundServer:
@@ -276,6 +283,32 @@ class LocalRuntime:
             poller.start()
             self._pollers.append(poller)
 
+    def _start_scheduler(self, session: boto3.Session, endpoint: str) -> BackgroundServer:
+        """EventBridge Scheduler: due schedules fire into their Lambda targets' event queues."""
+        by_arn = {f"function:{function_id}": function for function_id, function in self._functions.items()}
+
+        def deliver(function_arn: str, payload: bytes) -> None:
+            function = by_arn.get(f"function:{function_arn.rsplit(':function:', 1)[-1]}")
+            if function is None or self._work_stopped:
+                raise TargetUnavailable(f"no function {function_arn}")
+            function.events.submit(payload, str(uuid.uuid4()))
+
+        self._scheduler = SchedulePoller(
+            session.client("scheduler", endpoint_url=endpoint),
+            session.client("sqs", endpoint_url=endpoint),
+            SchedulerClock(),
+            deliver,
+            interval=self.config.schedule_poll_interval,
+        )
+        self._scheduler.start()
+        server = self._serve("control", ControlApi(self._scheduler), self.config.control_port)
+        log.info(
+            "schedules fire on a clock of this runtime's own; move it with POST %s/clock "
+            '{"advance_seconds": N} (AWS has no such thing)',
+            server.url,
+        )
+        return server
+
     def shutdown(self, drain_seconds: float) -> PendingWork:
         """Ctrl-C: takes no new HTTP request, finishes accepted work for up to `drain_seconds`,
         says what was left, saves the state if asked to, then stops everything."""
@@ -342,6 +375,8 @@ class LocalRuntime:
         if self._work_stopped:
             return
         self._work_stopped = True
+        if self._scheduler is not None:
+            self._scheduler.stop()
         for poller in self._pollers:
             poller.request_stop()
         for function in self._functions.values():

@@ -1,0 +1,150 @@
+"""Fires due schedules of the embedded AWS against their targets, as EventBridge Scheduler does:
+a Lambda target is invoked asynchronously with the schedule's Input; a firing the target cannot
+take is retried by the target's RetryPolicy, then sent to its DeadLetterConfig queue; a schedule
+with ActionAfterCompletion DELETE is deleted once it has fired
+(https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html,
+https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local_runtime.scheduler.timing import RetryPolicy, SchedulerClock, UnsupportedExpression, fires_at
+
+if TYPE_CHECKING:
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger("local_runtime.scheduler")
+
+
+class TargetUnavailable(Exception):
+    """The target could not take the firing (no such function, or it is stopping)."""
+
+
+@dataclass
+class _Attempts:
+    failures: int = 0
+
+
+@dataclass
+class SchedulePoller:
+    scheduler: EventBridgeSchedulerClient
+    sqs: SQSClient
+    clock: SchedulerClock
+    # Hands the schedule's input to the Lambda function with this ARN, as an asynchronous invoke.
+    deliver: Callable[[str, bytes], None]
+    interval: float = 0.5
+    fired: int = 0
+    _attempts: dict[str, _Attempts] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.fire_due()
+            except (BotoCoreError, ClientError):
+                # The embedded AWS went away or hiccuped: say so, and try again next round.
+                log.exception("could not read the schedules; trying again")
+
+    def fire_due(self) -> int:
+        """Fires every schedule due by the clock; returns how many fired."""
+        now = self.clock.now()
+        fired = 0
+        for schedule in self._schedules():
+            try:
+                due = fires_at(schedule)
+            except UnsupportedExpression as error:
+                log.warning("%s: %s", schedule["Name"], error)
+                continue
+            if due <= now and self._fire(schedule, due, now):
+                fired += 1
+        self.fired += fired
+        return fired
+
+    def pending(self) -> int:
+        """Schedules not yet fired (ENABLED)."""
+        return len(self._schedules())
+
+    def _schedules(self) -> list[dict[str, Any]]:
+        schedules = []
+        for group in self.scheduler.list_schedule_groups()["ScheduleGroups"]:
+            listed = self.scheduler.list_schedules(GroupName=group["Name"], State="ENABLED")
+            for summary in listed["Schedules"]:
+                try:
+                    found = self.scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"])
+                except ClientError:
+                    continue  # deleted meanwhile
+                schedules.append(dict(found))
+        return schedules
+
+    def _fire(self, schedule: dict[str, Any], due: datetime, now: datetime) -> bool:
+        name, target = schedule["Name"], schedule["Target"]
+        key = f"{schedule['GroupName']}/{name}"
+        try:
+            self.deliver(target["Arn"], target.get("Input", "{}").encode())
+        except TargetUnavailable as error:
+            attempts = self._attempts.setdefault(key, _Attempts())
+            attempts.failures += 1
+            if not RetryPolicy.of(target).gives_up(attempts.failures, due, now):
+                return False
+            self._dead_letter(schedule, str(error))
+        log.info("fired %s", name)
+        self._attempts.pop(key, None)
+        if schedule.get("ActionAfterCompletion") == "DELETE":
+            self.scheduler.delete_schedule(Name=name, GroupName=schedule["GroupName"])
+        else:
+            # A one-time schedule without DELETE stays, and does not fire again.
+            self.scheduler.update_schedule(**_disabled(schedule))
+        return True
+
+    def _dead_letter(self, schedule: dict[str, Any], reason: str) -> None:
+        queue_arn = (schedule["Target"].get("DeadLetterConfig") or {}).get("Arn")
+        log.warning(
+            "%s: gave up (%s)%s", schedule["Name"], reason, " -> dead-letter queue" if queue_arn else ""
+        )
+        if not queue_arn:
+            return
+        url = self.sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
+        # The target's input, as Scheduler sends it, with its error attributes.
+        self.sqs.send_message(
+            QueueUrl=url,
+            MessageBody=schedule["Target"].get("Input", "{}"),
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": "TargetUnavailable"},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": reason},
+                "SCHEDULE_ARN": {"DataType": "String", "StringValue": schedule.get("Arn", schedule["Name"])},
+                "EXECUTION_ID": {"DataType": "String", "StringValue": str(uuid.uuid4())},
+            },
+        )
+
+
+def _disabled(schedule: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "Name",
+        "GroupName",
+        "ScheduleExpression",
+        "ScheduleExpressionTimezone",
+        "FlexibleTimeWindow",
+        "Target",
+    )
+    return {**{k: schedule[k] for k in keys if k in schedule}, "State": "DISABLED"}
