@@ -1,4 +1,5 @@
-"""AWS requests per operation: per booking, per session (batches of 1 and of 100), per email.
+"""AWS requests per operation: per booking, per session (batches of 1 and of 100, schedules
+included), per email, per schedule firing and per reminder; and per booking end to end.
 
 Run: make bench (or PYTHONPATH=layers/shared:functions:. python bench/aws_requests.py).
 Every request any botocore client sends is counted through a `before-send` handler, the event
@@ -67,6 +68,25 @@ def _per(window: Counter[str], operations: int) -> str:
     return f"{sum(window.values()) / operations:.2f} ({detail})"
 
 
+def _time_side(pipeline: Pipeline, interviews: list[str]) -> tuple[Counter[str], Counter[str]]:
+    """Every schedule fires (reminders, then the no-show check), then the reminders are sent."""
+    # The scheduler's own reads are not the system's requests: listed before counting.
+    schedules = [schedule for interview_id in interviews for schedule in pipeline.schedules(interview_id)]
+    # In time order: reminders before the no-show check, as they would fire.
+    schedules.sort(key=lambda schedule: "no_show" in schedule["Name"])
+    with counted() as firing:
+        for schedule in schedules:
+            pipeline.fire(schedule, delete=False)
+    firing["lambda.Invoke"] = len(pipeline.invokes)
+    print(f"schedules_per_booking: {len(schedules) / len(interviews):.2f}")
+    print(f"requests_per_schedule_firing: {_per(firing, len(schedules))}")
+    reminders = len(pipeline.invokes)
+    with counted() as reminding:
+        pipeline.deliver_emails()
+    print(f"requests_per_reminder_email: {_per(reminding, reminders)}")
+    return firing, reminding
+
+
 def main() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
@@ -94,10 +114,13 @@ def main() -> None:
             for i in range(BOOKINGS)
         ]
 
+        interviews = []
         with counted() as booking:
             for candidate_id, slot_id in zip(candidates, slots, strict=True):
                 body = {"candidate_id": candidate_id, "slot_id": slot_id}
-                assert api.post(f"/jobs/{job_id}/interviews", body).status == 201
+                answer = api.post(f"/jobs/{job_id}/interviews", body)
+                assert answer.status == 201
+                interviews.append(answer.body["interview_id"])
         print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
 
         pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"))
@@ -119,6 +142,10 @@ def main() -> None:
             pipeline.deliver_emails()
         assert len(sent_emails()) == emails == BOOKINGS
         print(f"requests_per_email: {_per(sending, emails)}")
+
+        firing, reminding = _time_side(pipeline, interviews)
+        end_to_end = booking + singles + batch + sending + firing + reminding
+        print(f"requests_per_booking_end_to_end: {_per(end_to_end, BOOKINGS)}")
 
 
 if __name__ == "__main__":

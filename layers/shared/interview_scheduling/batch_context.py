@@ -62,6 +62,18 @@ def load_batch_context(interviews: Iterable[Interview]) -> BatchContext:
     return context
 
 
+def interview_and_session(interview_id: str) -> tuple[Interview | None, InterviewSession | None]:
+    """An interview and its session, consistently, in one request."""
+    tables = data_settings()
+    key = {"interview_id": {"S": interview_id}}
+    found = dict(_batch_get([(tables.interviews_table, key), (tables.sessions_table, key)]))
+    interview, session = found.get(tables.interviews_table), found.get(tables.sessions_table)
+    return (
+        Interview.from_raw_data(interview) if interview else None,
+        InterviewSession.from_raw_data(session) if session else None,
+    )
+
+
 def _batch_get(keys: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     request: dict[str, Any] = {}
     for table, key in keys:

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
-from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import clock, email_ledger
+from interview_scheduling.batch_context import interview_and_session
 from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.enums import InterviewStatus, MessageKind, SessionStatus
 from interview_scheduling.models import Interview, InterviewSession
@@ -62,10 +62,8 @@ def remind(firing: ReminderDue) -> EmailRequest | None:
 
 
 def _why_not_remind(firing: ReminderDue) -> str | None:
-    try:
-        interview = Interview.get(firing.interview_id, consistent_read=True)
-        session = InterviewSession.get(firing.interview_id, consistent_read=True)
-    except DoesNotExist:
+    interview, session = interview_and_session(firing.interview_id)
+    if interview is None or session is None:
         return "the interview is gone"
     if interview.status != InterviewStatus.SCHEDULED:
         return f"the interview is {interview.status}"
