@@ -133,9 +133,14 @@ def run_demo(info: RuntimeInfo) -> None:
         log.warning("demo data not created: %s", error)
         return
     command = demo.book_command.replace("\n", "\n  ")
+    interview = f"{info.api_url}/jobs/{demo.job_id}/interviews/{demo.reminded_interview_id}"
     print(
         f"\n  Demo: job {demo.job_id}, candidate {demo.candidate_id} (resume uploaded), "
-        f"{len(demo.slot_ids)} slots.\n  Book an interview:\n\n    {command}\n",
+        f"{len(demo.slot_ids)} slots.\n  Book an interview:\n\n    {command}\n"
+        f"\n  Arjun Mehta is booked for tomorrow; his reminders and no-show check are scheduled."
+        f"\n  Move this runtime's clock a day on and his reminder lands in the outbox:\n\n"
+        f"    curl -sS -X POST {info.control_url}/clock -d '{{\"advance_seconds\": 86400}}'\n"
+        f'    curl -sS -H "Authorization: Bearer $TOKEN" {interview}\n',
         flush=True,
     )
 

@@ -49,6 +49,8 @@ class DemoData:
     slot_ids: tuple[str, ...]
     resume_key: str
     book_command: str
+    # Booked already, tomorrow: its reminders are scheduled (move the local clock to see them).
+    reminded_interview_id: str
 
 
 def slot_at(start: datetime, interview_type: str) -> SlotRequest:
@@ -132,12 +134,27 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
         _expect("create slot", api.post(f"/jobs/{job_id}/slots", slot.document()), 201)["slot_id"]
         for slot in demo_slots()
     )
+    reminded = _expect(
+        "create a booked candidate",
+        api.post(
+            f"/jobs/{job_id}/candidates", {"full_name": "Arjun Mehta", "email": "arjun.mehta@example.com"}
+        ),
+        201,
+    )
+    booked = _expect(
+        "book the second candidate",
+        api.post(
+            f"/jobs/{job_id}/interviews", {"candidate_id": reminded["candidate_id"], "slot_id": slot_ids[2]}
+        ),
+        201,
+    )
     return DemoData(
         job_id=job_id,
         candidate_id=candidate_id,
         slot_ids=slot_ids,
         resume_key=upload["resume_key"],
         book_command=book_curl(api_url, job_id, candidate_id, slot_ids[0]),
+        reminded_interview_id=booked["interview_id"],
     )
 
 
