@@ -2,6 +2,7 @@
 
 Each record is handled on its own (partial batch responses): a record that keeps failing is
 retried alone, then parked in the on-failure queue, and never blocks the rest of its shard.
+Records of different interviews are handled concurrently; one interview's, in stream order.
 """
 
 from contextlib import suppress
@@ -9,11 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from interview_scheduling import settings
+from interview_scheduling import ordered_batch, settings
 from interview_scheduling.batch_context import BatchContext, load_batch_context
 from interview_scheduling.interview_changes import UNREADABLE_RECORD, interview_change
 from interview_scheduling.notifications import request_email
@@ -25,14 +25,14 @@ settings.session_settings()
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def handle_record(record: dict[str, Any], context: BatchContext) -> None:
     change = interview_change(record)
     if change is None:
         return
-    logger.set_correlation_id(change.interview.interview_id)
+    # Records run on several threads: each log line carries its own record's interview.
+    logger.thread_safe_append_keys(correlation_id=change.interview.interview_id)
     step = apply_change(change, context)
     if step.session_created:
         metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
@@ -57,16 +57,38 @@ def _interviews(records: list[dict[str, Any]]) -> list[Any]:
     return interviews
 
 
+def _interview_of(record: dict[str, Any]) -> str:
+    """A record's partition key, the interview; records of one interview keep their order."""
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return str(keys.get("interview_id", {}).get("S") or record.get("eventID", ""))
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    records = event["Records"]
     # One batched read for everything the batch's records need.
-    context = load_batch_context(_interviews(event["Records"]))
-
-    def record_handler(record: DynamoDBRecord) -> None:
-        handle_record(record.raw_event, context)
-
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=lambda_context
+    context = load_batch_context(_interviews(records))
+    failures = ordered_batch.process(
+        records,
+        _interview_of,
+        lambda record: handle_record(record, context),
+        workers=settings.session_settings().session_workers,
     )
-    return dict(response)
+    for failure in failures:
+        logger.warning(
+            "record failed",
+            extra={"interview_id": _interview_of(failure.record), "error": type(failure.error).__name__},
+        )
+    if failures and len(failures) == len(records):
+        # Nothing went through: fail the invocation, so Lambda bisects and retries the batch.
+        raise BatchProcessingError(
+            "every record of the batch failed",
+            [(type(f.error), f.error, f.error.__traceback__) for f in failures],
+        )
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": failure.record.get("dynamodb", {}).get("SequenceNumber", "")}
+            for failure in failures
+        ]
+    }

@@ -11,10 +11,11 @@ from botocore.exceptions import ClientError
 
 from interview_scheduling import aws_clients, clock, email_ledger
 from interview_scheduling.email_delivery import RetryLater
-from interview_scheduling.models import Candidate, InterviewSession
+from interview_scheduling.models import Candidate, InterviewSession, InterviewSlot
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.notifications import request_email as real_request_email
 from interview_scheduling.session_keys import key_hash
+from interview_scheduling.settings import reset_settings
 from tests.conftest import SERVICE_NAME
 from tests.pdf_factory import make_text_pdf
 from tests.support.catalog import create_candidate, create_job, create_slot
@@ -278,10 +279,15 @@ def test_a_hostile_resume_still_gives_a_session(api, aws, pipeline):
 
 def test_a_poison_record_fails_alone(api, pipeline, booked):
     records = pipeline.new_records()
+    # A record of another item (an interview's own later records wait for it, to keep their order).
     poison = {
         **records[0],
         "eventID": "poison",
-        "dynamodb": {**records[0]["dynamodb"], "SequenceNumber": "1"},
+        "dynamodb": {
+            **records[0]["dynamodb"],
+            "Keys": {"interview_id": {"S": "another-interview"}},
+            "SequenceNumber": "1",
+        },
     }
     del poison["dynamodb"]["NewImage"]
 
@@ -373,3 +379,30 @@ def test_a_refused_booking_leaves_nothing_on_the_stream(api, pipeline):
     # The stream goes on after the refusal: the next booking is there, the refused one is not.
     later = pipeline.new_records()
     assert [r["dynamodb"]["Keys"]["interview_id"]["S"] for r in later] == [accepted]
+
+
+def test_changes_of_one_interview_in_one_concurrent_batch_apply_in_order(api, pipeline, monkeypatch):
+    monkeypatch.setenv("SESSION_WORKERS", "8")
+    reset_settings()
+    job_id = create_job(api)
+    slot_id = create_slot(api, job_id, capacity=6)
+    later = create_slot(api, job_id, starts_in=timedelta(days=3), capacity=6)
+    booked = [
+        book(api, job_id, create_candidate(api, job_id, email=f"c{n}@example.com"), slot_id) for n in range(6)
+    ]
+    cancelled, moved, kept = booked[:2], booked[2:4], booked[4:]
+    for interview_id in cancelled:
+        api.post(f"/jobs/{job_id}/interviews/{interview_id}/cancel")
+    for interview_id in moved:
+        api.post(f"/jobs/{job_id}/interviews/{interview_id}/reschedule", {"slot_id": later})
+
+    result = pipeline.run_create_session(pipeline.new_records())  # one batch, every record
+    pipeline.deliver_emails()
+
+    assert result["batchItemFailures"] == []
+    subjects = sorted(str(m["Subject"]).split(":")[0] for m in sent_emails())
+    # Cancelled before any session: nothing; moved before the invitation: one invitation each.
+    assert subjects == ["Interview invitation"] * 4
+    assert {s.interview_id for s in InterviewSession.scan()} == {*moved, *kept}
+    later_start = InterviewSlot.get(job_id, later).starts_at
+    assert {InterviewSession.get(i).scheduled_at for i in moved} == {later_start}

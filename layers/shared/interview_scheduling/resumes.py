@@ -1,5 +1,6 @@
 """The candidate's resume text: stored text if any, else the PDF from S3, parsed once."""
 
+import threading
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef
 
 LIMITS = ExtractionLimits()
+# Each extraction forks a parser with its own memory limit: at most this many at once, so the
+# function's memory setting holds while records are handled concurrently.
+MAX_CONCURRENT_EXTRACTIONS = 2
+_EXTRACTIONS = threading.BoundedSemaphore(MAX_CONCURRENT_EXTRACTIONS)
 PROVIDED = "provided"  # the recruiter gave the text; nothing was parsed
 
 
@@ -51,7 +56,8 @@ def _extract_from_s3(key: str) -> ResumeExtraction:
         pdf = body.read(LIMITS.max_bytes + 1)
     finally:
         body.close()
-    return extract_resume_text(pdf, LIMITS)
+    with _EXTRACTIONS:
+        return extract_resume_text(pdf, LIMITS)
 
 
 def _store(candidate: Candidate, key: str, extraction: ResumeExtraction) -> None:

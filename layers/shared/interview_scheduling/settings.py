@@ -49,6 +49,8 @@ class ApiSettings(FromEnvironment):
 
 class SessionSettings(FromEnvironment):
     send_email_function: str = Field(min_length=1)
+    # Records of different interviews handled at once in one batch (threads; the I/O is boto3).
+    session_workers: int = Field(default=8, ge=1, le=64)
     session_language_code: str = "en-IN"
     session_accent_tld: str = "co.in"
 

@@ -1,0 +1,57 @@
+"""A batch of stream records handled concurrently, each partition key's records in stream order.
+
+Hand-written because Powertools' BatchProcessor handles records one at a time and its async
+processor needs async handlers, while the work here is blocking I/O (DynamoDB, S3, Lambda
+through boto3). A thread pool takes the batch's keys; one key's records run one after another,
+and once one fails the later ones of that key are not run. Only records that failed are
+reported: Lambda retries a stream batch from the lowest failed sequence number, so the held-back
+records (always later in the shard) come again, after the one they waited for
+(https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html).
+Records of other keys are not held back.
+"""
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    record: Record
+    error: Exception
+
+
+def by_key(records: Iterable[Record], key_of: Callable[[Record], str]) -> dict[str, list[Record]]:
+    """The records of each key, in stream order; the keys in order of their first record."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(key_of(record), []).append(record)
+    return groups
+
+
+def _in_order(records: list[Record], handle: Callable[[Record], None]) -> list[Failure]:
+    for record in records:
+        try:
+            handle(record)
+        except Exception as error:  # a failing record fails alone; its key's later records wait
+            return [Failure(record, error)]
+    return []
+
+
+def process(
+    records: list[Record], key_of: Callable[[Record], str], handle: Callable[[Record], None], workers: int
+) -> list[Failure]:
+    """Handles the records; returns those that failed, in stream order."""
+    groups = list(by_key(records, key_of).values())
+    if workers <= 1 or len(groups) <= 1:
+        failures = [failure for group in groups for failure in _in_order(group, handle)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(workers, len(groups))) as pool:
+            failures = [
+                failure for found in pool.map(lambda g: _in_order(g, handle), groups) for failure in found
+            ]
+    order = {id(record): n for n, record in enumerate(records)}
+    return sorted(failures, key=lambda failure: order[id(failure.record)])
