@@ -10,6 +10,7 @@ Prints `name: value` lines.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ BUILTIN_HANDLERS.insert(0, ("before-send", _count))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench import prices  # noqa: E402
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
 from local_runtime.aws import moto_transactions  # noqa: E402
@@ -51,6 +53,8 @@ PARAMETERS = {
     "LogLevel": "WARNING",
 }
 BOOKINGS = 200
+# Billed duration per invocation assumed for the cost figure (see print_cost).
+LAMBDA_BILLED_MS = 100
 
 
 @contextmanager
@@ -68,7 +72,7 @@ def _per(window: Counter[str], operations: int) -> str:
     return f"{sum(window.values()) / operations:.2f} ({detail})"
 
 
-def _time_side(pipeline: Pipeline, interviews: list[str]) -> tuple[Counter[str], Counter[str]]:
+def _time_side(pipeline: Pipeline, interviews: list[str]) -> tuple[Counter[str], Counter[str], int]:
     """Every schedule fires (reminders, then the no-show check), then the reminders are sent."""
     # The scheduler's own reads are not the system's requests: listed before counting.
     schedules = [schedule for interview_id in interviews for schedule in pipeline.schedules(interview_id)]
@@ -84,7 +88,50 @@ def _time_side(pipeline: Pipeline, interviews: list[str]) -> tuple[Counter[str],
     with counted() as reminding:
         pipeline.deliver_emails()
     print(f"requests_per_reminder_email: {_per(reminding, reminders)}")
-    return firing, reminding
+    return firing, reminding, len(schedules)
+
+
+def print_cost(requests: Counter[str], bookings: int, firings: int, template: StackTemplate) -> None:
+    """Dollars per 1,000 bookings at list prices (bench/prices.py), from the counted requests.
+
+    Lambda duration uses the functions' memory sizes from the template and a billed duration per
+    invocation of LAMBDA_BILLED_MS: the handlers here run in-process, so their time on this
+    machine is no measure of Lambda's; the figure is what the requests cost plus that allowance.
+    """
+    per_thousand = 1000 / bookings
+    sessions_and_bookings = requests["dynamodb.TransactWriteItems"]
+    writes = (
+        bookings * prices.WRITE_UNITS["dynamodb.TransactWriteItems"]
+        + (sessions_and_bookings - bookings) * prices.SESSION_TRANSACTION_WRITE_UNITS
+        + requests["dynamodb.UpdateItem"] * prices.WRITE_UNITS["dynamodb.UpdateItem"]
+    )
+    # BatchGetItem reads several items per request: a booking's job, candidate, slot and session.
+    reads = bookings * 4 * prices.READ_UNITS_PER_BATCH_GET_ITEM + requests["dynamodb.BatchGetItem"]
+    invocations = {
+        "BookInterviewFunction": bookings,
+        "CreateSessionFunction": math.ceil(bookings / 100),  # a stream batch holds up to 100 records
+        "SendEmailFunction": requests["sesv2.SendEmail"],
+        "TimeEventsFunction": firings,
+    }
+    gb_seconds = sum(
+        count * template.functions[function_id].memory_mb / 1024 * LAMBDA_BILLED_MS / 1000
+        for function_id, count in invocations.items()
+    )
+    costs = {
+        "dynamodb": writes * prices.DYNAMODB_PER_WRITE_UNIT + reads * prices.DYNAMODB_PER_READ_UNIT,
+        "ses": requests["sesv2.SendEmail"] * prices.SES_PER_EMAIL,
+        "lambda_requests": sum(invocations.values()) * prices.LAMBDA_PER_REQUEST,
+        "lambda_duration": gb_seconds * prices.LAMBDA_ARM_PER_GB_SECOND,
+        "http_api": bookings * prices.HTTP_API_PER_REQUEST,
+        "scheduler": firings * prices.SCHEDULER_PER_INVOCATION,
+        "secrets_manager": requests["secrets-manager.GetSecretValue"] * prices.SECRETS_MANAGER_PER_CALL,
+    }
+    total = sum(costs.values()) * per_thousand
+    where = ", ".join(
+        f"{name} {cost * per_thousand:.4f} ({cost * per_thousand / total:.0%})"
+        for name, cost in sorted(costs.items(), key=lambda item: -item[1])
+    )
+    print(f"dollars_per_1000_bookings: {total:.4f} ({where}; {prices.PRICES_DATE})")
 
 
 def main() -> None:
@@ -143,9 +190,10 @@ def main() -> None:
         assert len(sent_emails()) == emails == BOOKINGS
         print(f"requests_per_email: {_per(sending, emails)}")
 
-        firing, reminding = _time_side(pipeline, interviews)
+        firing, reminding, firings = _time_side(pipeline, interviews)
         end_to_end = booking + singles + batch + sending + firing + reminding
         print(f"requests_per_booking_end_to_end: {_per(end_to_end, BOOKINGS)}")
+        print_cost(end_to_end, BOOKINGS, firings, template)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ pipeline makes for N bookings (bench/aws_requests.py counts them), sent straight
 on as many threads: per booking one TransactWriteItems; per session its share of the BatchGetItem
 requests of its stream batch (up to 100 keys each; batch sizes from the runtime's log), one
 TransactWriteItems and one lambda Invoke (moto answers it 404, as no function is deployed there:
-the round trip is what is measured); per email two UpdateItem and one SendEmail of an invitation
+the round trip is what is measured) and three CreateSchedule (two reminders, the no-show check);
+per email two UpdateItem and one SendEmail of an invitation
 taken from the pipeline's outbox. Stream polling, the HTTP gateway, JWT checks and the worker
 processes are the pipeline's own cost.
 
@@ -56,6 +57,8 @@ from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import TargetTypeDef
     from mypy_boto3_sesv2 import SESV2Client
 
 GOAL_SHARE_OF_FLOOR = 0.70
@@ -252,14 +255,23 @@ class Floor:
         self.dynamodb: DynamoDBClient = session.client("dynamodb", endpoint_url=endpoint, config=config)
         self.lambda_: LambdaClient = session.client("lambda", endpoint_url=endpoint, config=config)
         self.sesv2: SESV2Client = session.client("sesv2", endpoint_url=endpoint, config=config)
+        self.scheduler: EventBridgeSchedulerClient = session.client(
+            "scheduler", endpoint_url=endpoint, config=config
+        )
         self.sent: Counter[str] = Counter()
-        for client in (self.dynamodb, self.lambda_, self.sesv2):
+        for client in (self.dynamodb, self.lambda_, self.sesv2, self.scheduler):
             client.meta.events.register("before-send", self._count)
         template = StackTemplate()
         (source,) = template.stream_sources()
         # Table names as the stream's function gets them (the template's Globals give every function all).
         environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
         self.tables = {name: environment[name] for name in environment if name.endswith("_TABLE")}
+        self.schedule_target: TargetTypeDef = {
+            "Arn": environment["SCHEDULE_TARGET_ARN"],
+            "RoleArn": environment["SCHEDULER_ROLE_ARN"],
+            "DeadLetterConfig": {"Arn": environment["SCHEDULE_DEAD_LETTER_ARN"]},
+        }
+        self.schedule_group = environment["SCHEDULE_GROUP"]
         self.invitation = invitation
         self.now = datetime.now(UTC).isoformat()
 
@@ -398,7 +410,7 @@ class Floor:
         session: dict[str, Any] = {
             "interview_id": attr(f"interview-{index}"),
             "key_hash": attr(f"{index:064x}"),
-            "undelivered_key": attr(f"{index:043d}"),
+            "key_generation": {"N": "0"},
             "org_id": attr(ORG),
             "job_id": attr("job-0"),
             "candidate_id": attr(f"candidate-{index}"),
@@ -443,6 +455,17 @@ class Floor:
                 },
             ]
         )
+        # The day-before and hour-before reminders and the no-show check.
+        for name in ("reminder-1440", "reminder-60", "no_show"):
+            self.scheduler.create_schedule(
+                Name=f"interview-{index}-{name}",
+                GroupName=self.schedule_group,
+                ScheduleExpression="at(2099-01-01T00:00:00)",
+                ScheduleExpressionTimezone="UTC",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                ActionAfterCompletion="DELETE",
+                Target={**self.schedule_target, "Input": f'{{"interview_id": "interview-{index}"}}'},
+            )
         try:
             self.lambda_.invoke(
                 FunctionName=SEND_EMAIL_FUNCTION,
@@ -475,7 +498,7 @@ class Floor:
         self.dynamodb.update_item(
             TableName=self.table("sessions"),
             Key=key,
-            UpdateExpression="SET emails.#message = :entry REMOVE undelivered_key",
+            UpdateExpression="SET emails.#message = :entry",
             ConditionExpression="revision = :revision",
             ExpressionAttributeNames={"#message": "invitation-0"},
             ExpressionAttributeValues={
