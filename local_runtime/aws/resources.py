@@ -90,20 +90,28 @@ def create_resources(
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         attributes[queue_id] = {"Ref": url, "Arn": arn}
 
-    attributes |= _create_secrets(template, session, endpoint_url, exist_ok=exist_ok)
-    attributes |= _create_schedule_groups(template, session, endpoint_url, exist_ok=exist_ok)
+    attributes |= _create_secrets(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
+    attributes |= _create_schedule_groups(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
     return attributes
 
 
 def _create_secrets(
-    template: StackTemplate, session: boto3.Session, endpoint_url: str | None, *, exist_ok: bool
+    template: StackTemplate,
+    session: boto3.Session,
+    endpoint_url: str | None,
+    *,
+    exist_ok: bool,
+    restore: SavedState | None,
 ) -> dict[str, dict[str, str]]:
     secretsmanager = session.client("secretsmanager", endpoint_url=endpoint_url)
     attributes = {}
     for secret_id in template.of_type("AWS::SecretsManager::Secret"):
         try:
-            # As GenerateSecretString would: a random value nobody chose.
-            arn = secretsmanager.create_secret(Name=secret_id, SecretString=secrets.token_urlsafe(48))["ARN"]
+            # The saved value (links already sent keep working), else, as GenerateSecretString
+            # would, a random value nobody chose.
+            saved = restore.secrets.get(secret_id) if restore else None
+            value = saved or secrets.token_urlsafe(48)
+            arn = secretsmanager.create_secret(Name=secret_id, SecretString=value)["ARN"]
         except ClientError as error:
             if not (exist_ok and _already_exists(error)):
                 raise
@@ -113,7 +121,12 @@ def _create_secrets(
 
 
 def _create_schedule_groups(
-    template: StackTemplate, session: boto3.Session, endpoint_url: str | None, *, exist_ok: bool
+    template: StackTemplate,
+    session: boto3.Session,
+    endpoint_url: str | None,
+    *,
+    exist_ok: bool,
+    restore: SavedState | None,
 ) -> dict[str, dict[str, str]]:
     scheduler = session.client("scheduler", endpoint_url=endpoint_url)
     attributes = {}
@@ -125,6 +138,12 @@ def _create_schedule_groups(
                 raise
             arn = scheduler.get_schedule_group(Name=group_id)["Arn"]
         attributes[group_id] = {"Ref": group_id, "Arn": arn}
+    for saved in restore.schedules if restore else []:
+        try:
+            scheduler.create_schedule(**saved)
+        except ClientError as error:
+            if not _already_exists(error):
+                raise
     return attributes
 
 

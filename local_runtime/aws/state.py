@@ -1,5 +1,6 @@
-"""The embedded AWS's data kept across restarts (`--persist`): every item of the template's tables
-and every object of its buckets, as one JSON file written on a clean stop and read at start.
+"""The embedded AWS's data kept across restarts (`--persist`): every item of the template's tables,
+every object of its buckets, its secrets' values (session keys are derived from them) and the
+schedules not yet fired, as one JSON file written on a clean stop and read at start.
 
 Read back before the tables' streams are enabled (see `resources.create_resources`), so
 reloaded items are not new records to the stream mappings: no session is created and no email
@@ -25,7 +26,18 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 STATE_FILE_NAME: Final = "aws-state.json"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
+# The fields of a GetSchedule answer that CreateSchedule takes again.
+_SCHEDULE_FIELDS: Final = (
+    "Name",
+    "GroupName",
+    "ScheduleExpression",
+    "ScheduleExpressionTimezone",
+    "FlexibleTimeWindow",
+    "Target",
+    "ActionAfterCompletion",
+    "State",
+)
 
 Item = dict[str, "AttributeValueTypeDef"]
 
@@ -42,10 +54,13 @@ class StoredObject:
 class SavedState:
     items: Mapping[str, list[Item]]  # by table's logical id
     objects: Mapping[str, list[StoredObject]]  # by bucket's logical id
+    secrets: Mapping[str, str] = field(default_factory=dict)  # by secret's logical id
+    schedules: list[dict[str, Any]] = field(default_factory=list)  # CreateSchedule arguments
 
     def summary(self) -> str:
         counts = [f"{table} {len(items)}" for table, items in self.items.items()]
         counts += [f"{bucket} {len(objects)} object(s)" for bucket, objects in self.objects.items()]
+        counts += [f"{len(self.schedules)} schedule(s)"] if self.schedules else []
         return ", ".join(counts) or "nothing"
 
     @property
@@ -81,7 +96,18 @@ def save_state(
                         got.get("Metadata", {}),
                     )
                 )
-    state = SavedState(items, objects)
+    secretsmanager = session.client("secretsmanager", endpoint_url=endpoint_url)
+    secrets = {
+        secret_id: secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+        for secret_id in template.of_type("AWS::SecretsManager::Secret")
+    }
+    scheduler = session.client("scheduler", endpoint_url=endpoint_url)
+    schedules: list[dict[str, Any]] = []
+    for group_id in template.of_type("AWS::Scheduler::ScheduleGroup"):
+        for summary in scheduler.list_schedules(GroupName=group_id)["Schedules"]:
+            found: dict[str, Any] = dict(scheduler.get_schedule(Name=summary["Name"], GroupName=group_id))
+            schedules.append({name: found[name] for name in _SCHEDULE_FIELDS if name in found})
+    state = SavedState(items, objects, secrets, schedules)
     _write_atomically(path, json.dumps(_to_document(state)))
     return state
 
@@ -92,7 +118,7 @@ def load_state(path: Path) -> SavedState | None:
         document = json.loads(path.read_text())
     except FileNotFoundError:
         return None
-    if document.get("version") != FORMAT_VERSION:
+    if document.get("version") not in {1, FORMAT_VERSION}:  # 1: before secrets and schedules
         raise ValueError(
             f"{path} is not a saved state this runtime reads (version {document.get('version')})"
         )
@@ -105,6 +131,8 @@ def load_state(path: Path) -> SavedState | None:
             ]
             for bucket, objects in document["objects"].items()
         },
+        secrets=document.get("secrets", {}),
+        schedules=document.get("schedules", []),
     )
 
 
@@ -124,6 +152,8 @@ def _to_document(state: SavedState) -> dict[str, Any]:
             ]
             for bucket, objects in state.objects.items()
         },
+        "secrets": dict(state.secrets),
+        "schedules": state.schedules,
     }
 
 

@@ -133,3 +133,40 @@ def test_saved_state_comes_back_whole_and_reaches_no_stream(tmp_path, stack_temp
 
 def test_no_saved_state_is_none(tmp_path):
     assert load_state(tmp_path / "missing.json") is None
+
+
+def test_saved_state_keeps_the_link_secret_and_the_schedules_not_yet_fired(tmp_path, stack_template):
+    """Session keys are derived from the secret: a restart with a new one would end every link
+    already sent, and reminders already planned must still come."""
+    session = boto3.Session(region_name="us-east-1")
+    path = tmp_path / "aws-state.json"
+    (secret_id,) = stack_template.of_type("AWS::SecretsManager::Secret")
+    (group_id,) = stack_template.of_type("AWS::Scheduler::ScheduleGroup")
+    schedule = {
+        "Name": "int-1-reminder-60",
+        "GroupName": group_id,
+        "ScheduleExpression": "at(2099-01-01T10:00:00)",
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {
+            "Arn": "arn:aws:lambda:us-east-1:123456789012:function:TimeEventsFunction",
+            "RoleArn": "r",
+        },
+        "ActionAfterCompletion": "DELETE",
+    }
+    with mock_aws():
+        create_resources(stack_template, session)
+        session.client("scheduler").create_schedule(**schedule)
+        secret = session.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        save_state(stack_template, session, None, path)
+
+    restored = load_state(path)
+    assert restored is not None
+    with mock_aws():
+        create_resources(stack_template, session, restore=restored)
+        assert session.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"] == secret
+        kept = session.client("scheduler").get_schedule(Name=schedule["Name"], GroupName=group_id)
+        assert (kept["ScheduleExpression"], kept["Target"]["Arn"]) == (
+            schedule["ScheduleExpression"],
+            schedule["Target"]["Arn"],
+        )
