@@ -7,11 +7,11 @@ JWTs it accepts. One subpackage per part of AWS it stands in for, pure rules apa
     aws/          the embedded AWS
       embedded          moto's server, one request at a time
       moto_transactions DynamoDB transactions all-or-nothing, streams included
-      resources         the template's tables, buckets and queues created in it
+      resources         the template's tables, buckets, queues, secrets, schedule groups created in it
       outbox            mail SES accepted, as .eml files and console lines
       s3_post_policy    S3's checks of a presigned POST upload: signature and policy
       credentials       the only credentials it knows
-      state             tables and buckets saved on exit and loaded at start (--persist)
+      state             tables, buckets, secrets, schedules saved on exit, loaded at start (--persist)
     apigw/        API Gateway's HTTP API
       http_api          the WSGI gateway: authorize, invoke, answer
       events            route selection, payload 2.0 events and responses (no I/O)
@@ -28,6 +28,10 @@ JWTs it accepts. One subpackage per part of AWS it stands in for, pure rules apa
       batches           a batch through the function: retries, bisection, discards (no I/O)
       records           GetRecords records as Lambda event records (no I/O)
       event_filter      FilterCriteria patterns (no I/O)
+    scheduler/    EventBridge Scheduler
+      timing            when an at() schedule is due; the retry policy; the movable clock (no I/O)
+      poller            fires due schedules into their targets; retries, dead letters, deletion
+      control           the clock's control endpoint (local only)
     demo/         demo data
       data              a job, a candidate with a resume, slots, through the HTTP API
       pdf               a small text PDF

@@ -1,4 +1,4 @@
-"""The email a candidate receives about an AI interview: invitation, reschedule or cancellation."""
+"""The email a candidate receives about an AI interview: invitation, reschedule, reminder or cancellation."""
 
 import html
 import re
