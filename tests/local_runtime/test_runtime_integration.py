@@ -155,6 +155,11 @@ class TestInvokeApi:
         with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
             lambda_client.invoke(FunctionName="NoSuchFunction", Payload=b"{}")
 
+    def test_the_launcher_asks_for_short_retries_and_the_runtime_says_so(self, runtime):
+        """invocation-async-error-handling (Lambda developer guide): Lambda waits one minute,
+        then two; a test's runtime waits as many times, briefly, and its banner names the waits."""
+        assert "Retries    failed async invokes again after 0.5 s and 1 s" in runtime.log_text()
+
     def test_failing_event_is_retried_then_sent_to_the_on_failure_queue(
         self, runtime, session, lambda_client
     ):
