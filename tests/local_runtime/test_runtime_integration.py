@@ -216,10 +216,10 @@ def test_stream_records_reach_the_function_through_the_filter(runtime, session):
 
 def test_a_filter_lambda_would_refuse_stops_the_runtime_at_start(tmp_path):
     template = (FIXTURES / "template.yaml").read_text()
-    pattern = """'{"eventName": ["INSERT"]}'"""
+    pattern = """{"S": [{"exists": false}]}"""
     assert pattern in template
     bad = tmp_path / "template.yaml"
-    bad.write_text(template.replace(pattern, """'{"eventName": [{"wildcard": "INS*"}]}'"""))
+    bad.write_text(template.replace(pattern, """{"S": [{"wildcard": "th*"}]}"""))
     process = RuntimeProcess(tmp_path / "run", template=bad)
     with pytest.raises(RuntimeStartError) as refused:
         process.start()
@@ -227,4 +227,4 @@ def test_a_filter_lambda_would_refuse_stops_the_runtime_at_start(tmp_path):
     assert "event source mapping ProbeFunction.ThingChanges (ThingsTable stream), filter 1" in str(
         refused.value
     )
-    assert "unsupported matcher 'wildcard' under eventName" in str(refused.value)
+    assert "unsupported matcher 'wildcard' under dynamodb.OldImage.thing_id.S" in str(refused.value)
