@@ -250,7 +250,7 @@ class LocalRuntime:
                     self.config.state_dir, str(configuration["issuer"]), audiences[0] if audiences else ""
                 )
             authorizers[name] = JwtAuthorizer(
-                self.token_issuer.public_key, str(configuration["issuer"]), audiences
+                self.token_issuer.key_set, str(configuration["issuer"]), audiences
             )
         return authorizers
 

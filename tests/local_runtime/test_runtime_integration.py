@@ -77,6 +77,18 @@ class TestHttpApi:
         token = runtime.tokens.mint_badly_signed(scopes=("probe/read",))
         assert ApiClient(runtime.info.api_url, token).get("/echo/ada").status == 401
 
+    def test_a_401_carries_api_gateways_www_authenticate_header(self, runtime):
+        """http-api-troubleshooting-jwt (API Gateway developer guide): the 401 for a token of
+        another audience names it in `www-authenticate`."""
+        token = runtime.tokens.mint(audience="someone-else", scopes=("probe/read",))
+        response = ApiClient(runtime.info.api_url, token).get("/echo/ada")
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        assert response.status == 401
+        assert headers["www-authenticate"] == (
+            'Bearer scope="" error="invalid_token" '
+            'error_description="the token does not have a valid audience"'
+        )
+
     def test_token_without_the_scope_is_403(self, runtime):
         token = runtime.tokens.mint(scopes=("something/else",))
         response = ApiClient(runtime.info.api_url, token).get("/echo/ada")
