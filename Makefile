@@ -6,7 +6,7 @@ export SAM_CLI_TELEMETRY := 0
 # Lambda puts the layer and the function folder on the import path; so do local commands.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)/functions:$(CURDIR)
 
-.PHONY: setup test lint validate build check run bench reliability clean
+.PHONY: setup test lint validate build check run bench reliability clean events redrive
 
 setup: $(VENV)/.installed
 
@@ -49,6 +49,15 @@ build: setup
 # Tables and bucket objects are kept in .local/ across restarts; RUN_ARGS=--no-persist starts empty.
 run: setup
 	$(PY) -m local_runtime --persist $(RUN_ARGS)
+
+# events/ and env.json for `sam local` (README, Operations); tests replay every file.
+events: setup
+	$(PY) -m scripts.capture_events
+
+# Failure queues back to their functions (README, "When the pipeline stalls"):
+# make redrive STACK=<stack name> [REDRIVE_ARGS="--queue email --dry-run"], or REDRIVE_ARGS=--local.
+redrive: setup
+	$(PY) -m scripts.redrive $(if $(STACK),--stack-name $(STACK)) $(REDRIVE_ARGS)
 
 # Figures, not checks: prints `name: value` lines (see docs/PERFORMANCE.md).
 bench: setup bench-setup

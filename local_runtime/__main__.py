@@ -16,6 +16,7 @@ from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITE
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
 from local_runtime.demo.data import DemoError, create_demo_data
+from local_runtime.lambda_.async_invoke import FAST_RETRY_DELAYS
 from local_runtime.runtime import LocalRuntime, RuntimeInfo
 from local_runtime.streams.event_filter import InvalidPatternError
 from local_runtime.template import TEMPLATE_PATH
@@ -59,6 +60,12 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
         help="on Ctrl-C, how long to finish accepted requests, stream batches and async events",
     )
     parser.add_argument(
+        "--fast-retries",
+        action="store_true",
+        help=f"retry failed async invokes after {_seconds(FAST_RETRY_DELAYS)} "
+        f"instead of Lambda's {_seconds(defaults.async_retry_delays)} (tests, benchmarks)",
+    )
+    parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="template parameter value"
     )
     parser.add_argument("--ready-file", type=Path, help="write where everything is, as JSON, once ready")
@@ -84,7 +91,12 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
         ready_file=args.ready_file.resolve() if args.ready_file else None,
         drain_seconds=max(0.0, args.drain_seconds),
         persist=args.persist,
+        async_retry_delays=FAST_RETRY_DELAYS if args.fast_retries else defaults.async_retry_delays,
     )
+
+
+def _seconds(delays: Sequence[float]) -> str:
+    return " and ".join(f"{delay:g} s" for delay in delays)
 
 
 def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
@@ -107,6 +119,7 @@ def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
         f"  State      {_state_line(runtime)}",
         f"  Functions  {pools}",
         f"  Streams    {streams or 'none'}",
+        f"  Retries    failed async invokes again after {_seconds(runtime.config.async_retry_delays)}",
         "",
         f"  Dev token (org {DEMO_ORG_ID}, scopes {' '.join(RECRUITER_SCOPES)}, valid {hours:g} h):",
         f"  export TOKEN={info.dev_token}",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from local_runtime.aws.state import STATE_FILE_NAME
+from local_runtime.lambda_.async_invoke import LAMBDA_RETRY_DELAYS
 from local_runtime.shutdown import DEFAULT_DRAIN_SECONDS
 from local_runtime.template import REPO_ROOT, TEMPLATE_PATH
 
@@ -37,7 +38,7 @@ class RuntimeConfig:
     prewarm: bool = False  # start every pool full, not one warm worker per function
     demo: bool = True
     parameters: Mapping[str, str] = field(default_factory=dict)  # overrides of LOCAL_PARAMETERS
-    async_retry_delays: tuple[float, ...] = (0.5, 1.0)  # Lambda waits about 1 and 2 minutes
+    async_retry_delays: tuple[float, ...] = LAMBDA_RETRY_DELAYS  # FAST_RETRY_DELAYS with --fast-retries
     stream_poll_interval: float = 0.15
     stream_retry_delay: float = 0.2
     ready_file: Path | None = None  # written as JSON once the runtime is ready

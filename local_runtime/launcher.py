@@ -29,6 +29,8 @@ class RuntimeProcess:
     """`python -m local_runtime` in a subprocess, on free ports, with its own outbox and key.
 
     Use as a context manager; `info` says where everything is, `tokens` mints JWTs it accepts.
+    Failed async invokes are retried after a fraction of a second (`--fast-retries`), not after
+    Lambda's minutes, unless `fast_retries` is False.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class RuntimeProcess:
         demo: bool = False,
         extra_args: Sequence[str] = (),
         environment: dict[str, str] | None = None,
+        fast_retries: bool = True,
     ) -> None:
         self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="local-runtime-"))
         self.outbox_dir = self.work_dir / "outbox"
@@ -47,7 +50,7 @@ class RuntimeProcess:
         self._ready_file = self.work_dir / "ready.json"
         self._template = template
         self._demo = demo
-        self._extra_args = list(extra_args)
+        self._extra_args = [*(["--fast-retries"] if fast_retries else []), *extra_args]
         self._environment = environment
         self._process: subprocess.Popen[bytes] | None = None
         self._info: RuntimeInfo | None = None

@@ -29,6 +29,7 @@ from local_runtime.aws.outbox import MotoSesWatcher, Outbox
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
+from local_runtime.emulated import describe_not_emulated
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
@@ -107,6 +108,7 @@ class LocalRuntime:
         self.config = config or RuntimeConfig()
         self.template = StackTemplate(self.config.template_path)
         check_filter_criteria(self.template.stream_sources())
+        log.info("%s", describe_not_emulated(self.template))
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
         self._servers: list[BackgroundServer] = []
@@ -250,7 +252,7 @@ class LocalRuntime:
                     self.config.state_dir, str(configuration["issuer"]), audiences[0] if audiences else ""
                 )
             authorizers[name] = JwtAuthorizer(
-                self.token_issuer.public_key, str(configuration["issuer"]), audiences
+                self.token_issuer.key_set, str(configuration["issuer"]), audiences
             )
         return authorizers
 

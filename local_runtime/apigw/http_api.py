@@ -115,7 +115,10 @@ class HttpApiGateway:
         authorizer = self._authorizers[str(match.route.authorizer)]
         decision = authorizer.authorize(request.header("authorization"), match.route.scopes)
         if decision.status == UNAUTHORIZED:
-            return (json_response(401, {"message": "Unauthorized"}), decision.reason), None
+            refusal = json_response(401, {"message": "Unauthorized"})
+            if decision.www_authenticate:
+                refusal.headers.append(("www-authenticate", decision.www_authenticate))
+            return (refusal, decision.reason), None
         if decision.status == FORBIDDEN:
             return (json_response(403, {"message": "Forbidden"}), decision.reason), None
         # API Gateway passes the token's scopes only for routes that require scopes.

@@ -74,6 +74,11 @@ class TokenIssuer:
     def public_key(self) -> rsa.RSAPublicKey:
         return self.private_key.public_key()
 
+    @property
+    def key_set(self) -> dict[str, rsa.RSAPublicKey]:
+        """The issuer's public keys by key id, as its JWKS would list them."""
+        return {self.key_id: self.public_key}
+
     def claims(
         self,
         *,
@@ -109,7 +114,14 @@ class TokenIssuer:
         """A well-formed token with the right key id, signed by a key the runtime does not trust."""
         return self.sign(self.claims(**claims), key=generate_key())
 
-    def sign(self, claims: Mapping[str, Any], key: rsa.RSAPrivateKey | None = None) -> str:
+    def sign(
+        self,
+        claims: Mapping[str, Any],
+        key: rsa.RSAPrivateKey | None = None,
+        *,
+        algorithm: str = "RS256",
+        key_id: str | None = None,
+    ) -> str:
         return jwt.encode(
-            dict(claims), key or self.private_key, algorithm="RS256", headers={"kid": self.key_id}
+            dict(claims), key or self.private_key, algorithm=algorithm, headers={"kid": key_id or self.key_id}
         )

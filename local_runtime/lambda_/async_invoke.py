@@ -1,8 +1,10 @@
 """Asynchronous invocation (InvocationType=Event): Lambda's internal event queue for one function.
 
 An event is accepted at once and run later. A function error is retried up to the function's
-MaximumRetryAttempts (EventInvokeConfig), after a delay: about one minute, then two, in AWS; a
-fraction of a second locally. An event that runs out of retries or outlives
+MaximumRetryAttempts (EventInvokeConfig) after Lambda's delays: "a one-minute wait between the
+first two attempts, and two minutes between the second and third attempts"
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). Tests and
+benchmarks shorten them (`--fast-retries`). An event that runs out of retries or outlives
 MaximumEventAgeInSeconds goes to the on-failure destination with Lambda's invocation record.
 """
 
@@ -25,7 +27,9 @@ from local_runtime.template import AsyncInvokeConfig
 
 RETRIES_EXHAUSTED: Final = "RetriesExhausted"
 EVENT_AGE_EXCEEDED: Final = "EventAgeExceeded"
-DEFAULT_RETRY_DELAYS: Final = (0.5, 1.0)
+LAMBDA_RETRY_DELAYS: Final = (60.0, 120.0)
+# The same two waits, short enough for a test to see an event through all its attempts.
+FAST_RETRY_DELAYS: Final = (0.5, 1.0)
 
 log = logging.getLogger("local_runtime.async")
 
@@ -111,7 +115,7 @@ class AsyncInvoker:
         invoke: Callable[[bytes, str], InvocationResult],
         on_failure: Callable[[dict[str, Any]], None] | None = None,
         *,
-        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        retry_delays: Sequence[float] = LAMBDA_RETRY_DELAYS,
         concurrency: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -21,15 +21,22 @@ any matcher matches the event's value (or, for an array value, any of its elemen
 of the pattern must match. `check_pattern` refuses anything else (wildcard, cidr, the prefix or
 suffix forms of anything-but, ...) before any record is read; `matches` assumes a checked
 pattern.
+
+For DynamoDB streams the guide adds: "DynamoDB event source mappings only support filtering on
+the `dynamodb` key" (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html).
+A pattern on another key (`eventName`) is matched here as written, with a warning at start,
+since AWS does not promise to.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from local_runtime.template import StreamSource
 
+DYNAMODB_FILTER_KEY: Final = "dynamodb"
 _MISSING: Final = object()
 _NUMERIC_OPERATORS: Final[Mapping[str, Callable[[float, float], bool]]] = {
     "=": lambda a, b: a == b,
@@ -45,6 +52,8 @@ _STRING_MATCHERS: Final[Mapping[str, Callable[[str, str], bool]]] = {
 }
 _LOWER_BOUNDS: Final = {">", ">="}
 _UPPER_BOUNDS: Final = {"<", "<="}
+
+log = logging.getLogger("local_runtime.stream")
 
 
 class InvalidPatternError(ValueError):
@@ -62,6 +71,28 @@ def check_filter_criteria(sources: Iterable[StreamSource]) -> None:
                     f"event source mapping {source.function_id}.{source.event_id} "
                     f"({source.table_id} stream), filter {index + 1}: {error}"
                 ) from error
+            outside = undocumented_keys(pattern)
+            if outside:
+                log.warning(
+                    "event source mapping %s.%s, filter %d filters on %s: DynamoDB mappings only "
+                    "support filtering on the `%s` key (Lambda developer guide, with-ddb-filtering)",
+                    source.function_id,
+                    source.event_id,
+                    index + 1,
+                    ", ".join(outside),
+                    DYNAMODB_FILTER_KEY,
+                )
+
+
+def undocumented_keys(pattern: Mapping[str, Any]) -> list[str]:
+    """The top-level keys of a DynamoDB stream filter other than `dynamodb`, `$or` branches included."""
+    keys: list[str] = []
+    for key, expected in pattern.items():
+        if key == "$or":
+            keys += [k for branch in expected for k in undocumented_keys(branch) if k not in keys]
+        elif key != DYNAMODB_FILTER_KEY and key not in keys:
+            keys.append(str(key))
+    return keys
 
 
 def matches_any(patterns: Sequence[Mapping[str, Any]], event: Mapping[str, Any]) -> bool:

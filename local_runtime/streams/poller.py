@@ -53,6 +53,10 @@ class _Shard:
 class PollerSettings:
     poll_interval_seconds: float = 0.15
     retry_delay_seconds: float = 0.2
+    # After a polling pass that failed, the wait before the next: doubled each time, up to the
+    # maximum, and back to the first once a pass gets through.
+    error_backoff_seconds: float = 1.0
+    max_error_backoff_seconds: float = 30.0
 
 
 class StreamPoller:
@@ -121,17 +125,27 @@ class StreamPoller:
         return count
 
     def _run(self) -> None:
+        backoff = self._settings.error_backoff_seconds
         while not self._stop.is_set():
             idle = False
             try:
                 busy = self._poll_once()
                 idle = not busy
+                backoff = self._settings.error_backoff_seconds
             except (BotoCoreError, ClientError) as error:
                 if self._stop.is_set():
                     return
-                log.warning("%s  polling failed (%s); retrying", self.label, error)
+                log.warning("%s  polling failed (%s); retrying in %g s", self.label, error, backoff)
                 busy = False
-                self._stop.wait(1.0)
+                backoff = self._back_off(backoff)
+            except Exception:
+                # A bug or a surprise must not end the mapping: the shard would stop being read
+                # for the rest of the run, silently. Say what happened, wait, and read on.
+                if self._stop.is_set():
+                    return
+                log.exception("%s  polling failed unexpectedly; retrying in %g s", self.label, backoff)
+                busy = False
+                backoff = self._back_off(backoff)
             with self._progress:
                 self._passes += 1
                 if idle:
@@ -139,6 +153,11 @@ class StreamPoller:
                 self._progress.notify_all()
             if not busy:
                 self._stop.wait(self._settings.poll_interval_seconds)
+
+    def _back_off(self, seconds: float) -> float:
+        """Waits `seconds` (less if stopping); returns the wait after the next failure."""
+        self._stop.wait(seconds)
+        return min(seconds * 2, self._settings.max_error_backoff_seconds)
 
     def _poll_once(self) -> bool:
         """Reads each readable shard once; True if any batch was handled."""
@@ -158,6 +177,9 @@ class StreamPoller:
                     through = self._handle_batch(shard, batch)
                 except PoolStoppedError:
                     through = False
+                except Exception:
+                    shard.pending = batch  # taken through again after the back-off, never skipped
+                    raise
                 if not through:
                     shard.pending = batch  # abandoned because stopping: counted in the backlog
                     return busy
@@ -175,7 +197,11 @@ class StreamPoller:
         batch, shard.pending = shard.pending, []
         window_ends: float | None = None
         while len(batch) < self.source.batch_size and not shard.closed and not self._stop.is_set():
-            records = self._read(shard, self.source.batch_size - len(batch))
+            try:
+                records = self._read(shard, self.source.batch_size - len(batch))
+            except Exception:
+                shard.pending = batch  # what was read stays the start of the next batch
+                raise
             batch.extend(records)
             if not batch or self.source.batching_window_seconds <= 0:
                 break

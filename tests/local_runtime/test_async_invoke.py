@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 
+from local_runtime.__main__ import parse_args
+from local_runtime.config import RuntimeConfig
 from local_runtime.lambda_.async_invoke import (
     EVENT_AGE_EXCEEDED,
+    FAST_RETRY_DELAYS,
+    LAMBDA_RETRY_DELAYS,
     RETRIES_EXHAUSTED,
     AsyncInvoker,
     Discard,
@@ -143,3 +147,29 @@ def test_failure_record_keeps_any_payload(payload):
     event = QueuedEvent("r", payload, 0.0, 1, FAILED)
     record = async_failure_record(event, RETRIES_EXHAUSTED, ARN)
     assert record["requestPayload"] in ("not json", "text")
+
+
+def test_the_runtime_waits_as_lambda_does_unless_told_to_hurry():
+    """invocation-async-error-handling (Lambda developer guide): "a one-minute wait between the
+    first two attempts, and two minutes between the second and third attempts"; `--fast-retries`
+    keeps the two waits but makes them short, for tests and benchmarks."""
+    assert LAMBDA_RETRY_DELAYS == (60.0, 120.0)
+    assert RuntimeConfig().async_retry_delays == LAMBDA_RETRY_DELAYS
+    assert parse_args([]).async_retry_delays == LAMBDA_RETRY_DELAYS
+    assert parse_args(["--fast-retries"]).async_retry_delays == FAST_RETRY_DELAYS
+    assert len(FAST_RETRY_DELAYS) == len(LAMBDA_RETRY_DELAYS)
+
+
+def test_a_failed_event_is_not_retried_before_lambdas_first_minute():
+    """invocation-async-error-handling (Lambda developer guide): the first retry comes about a
+    minute after the failed attempt, so a second later the event is still waiting, not retried."""
+    function = FakeFunction(lambda call: FAILED)
+    invoker = AsyncInvoker("SendEmailFunction", ARN, AsyncInvokeConfig(), function)
+    invoker.start()
+    try:
+        invoker.submit(b"{}", "req-0")
+        assert not invoker.wait_idle(timeout=1.5)
+        assert len(function.calls) == 1
+        assert invoker.pending == 1
+    finally:
+        invoker.stop()

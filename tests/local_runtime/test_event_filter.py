@@ -1,6 +1,8 @@
 """Lambda's FilterCriteria patterns, as the stream pollers apply them to DynamoDB records."""
 
+import logging
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -10,9 +12,10 @@ from local_runtime.streams.event_filter import (
     check_pattern,
     matches,
     matches_any,
+    undocumented_keys,
 )
 
-RECORD = {
+RECORD: dict[str, Any] = {
     "eventName": "MODIFY",
     "eventSource": "aws:dynamodb",
     "dynamodb": {
@@ -154,3 +157,45 @@ def test_template_pattern_is_supported(stack_template):
     for source in stack_template.stream_sources():
         for pattern in source.filter_patterns:
             check_pattern(pattern)
+
+
+def test_the_templates_filter_is_on_the_dynamodb_key_only(stack_template):
+    """with-ddb-filtering (Lambda developer guide): "DynamoDB event source mappings only support
+    filtering on the `dynamodb` key"."""
+    (source,) = stack_template.stream_sources()
+    assert source.filter_patterns
+    assert all(undocumented_keys(pattern) == [] for pattern in source.filter_patterns)
+
+
+def test_the_templates_filter_passes_new_and_changed_interviews_but_not_deletions(stack_template):
+    """with-ddb-filtering (Lambda developer guide): Exists on a leaf of NewImage; a REMOVE record
+    carries only the OldImage, so it does not match."""
+    (source,) = stack_template.stream_sources()
+    images = RECORD["dynamodb"]
+    removed = {
+        **RECORD,
+        "eventName": "REMOVE",
+        "dynamodb": {key: value for key, value in images.items() if key != "NewImage"},
+    }
+    inserted = {
+        **RECORD,
+        "eventName": "INSERT",
+        "dynamodb": {key: value for key, value in images.items() if key != "OldImage"},
+    }
+    assert matches_any(source.filter_patterns, inserted)
+    assert matches_any(source.filter_patterns, RECORD)
+    assert not matches_any(source.filter_patterns, removed)
+
+
+def test_a_filter_on_another_key_is_matched_but_named_at_start(stack_template, caplog):
+    """with-ddb-filtering (Lambda developer guide): only the `dynamodb` key is documented, so a
+    pattern on `eventName` is one AWS does not promise to apply; the runtime says so."""
+    source = replace(
+        stack_template.stream_sources()[0],
+        filter_patterns=({"dynamodb": {"Keys": {}}}, {"$or": [{"eventName": ["INSERT"]}, {"dynamodb": {}}]}),
+    )
+    with caplog.at_level(logging.WARNING, logger="local_runtime.stream"):
+        check_filter_criteria([source])
+    (warning,) = caplog.records
+    assert f"{source.function_id}.{source.event_id}, filter 2 filters on eventName" in warning.getMessage()
+    assert matches({"eventName": ["MODIFY"]}, RECORD)

@@ -77,6 +77,18 @@ class TestHttpApi:
         token = runtime.tokens.mint_badly_signed(scopes=("probe/read",))
         assert ApiClient(runtime.info.api_url, token).get("/echo/ada").status == 401
 
+    def test_a_401_carries_api_gateways_www_authenticate_header(self, runtime):
+        """http-api-troubleshooting-jwt (API Gateway developer guide): the 401 for a token of
+        another audience names it in `www-authenticate`."""
+        token = runtime.tokens.mint(audience="someone-else", scopes=("probe/read",))
+        response = ApiClient(runtime.info.api_url, token).get("/echo/ada")
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        assert response.status == 401
+        assert headers["www-authenticate"] == (
+            'Bearer scope="" error="invalid_token" '
+            'error_description="the token does not have a valid audience"'
+        )
+
     def test_token_without_the_scope_is_403(self, runtime):
         token = runtime.tokens.mint(scopes=("something/else",))
         response = ApiClient(runtime.info.api_url, token).get("/echo/ada")
@@ -155,6 +167,11 @@ class TestInvokeApi:
         with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
             lambda_client.invoke(FunctionName="NoSuchFunction", Payload=b"{}")
 
+    def test_the_launcher_asks_for_short_retries_and_the_runtime_says_so(self, runtime):
+        """invocation-async-error-handling (Lambda developer guide): Lambda waits one minute,
+        then two; a test's runtime waits as many times, briefly, and its banner names the waits."""
+        assert "Retries    failed async invokes again after 0.5 s and 1 s" in runtime.log_text()
+
     def test_failing_event_is_retried_then_sent_to_the_on_failure_queue(
         self, runtime, session, lambda_client
     ):
@@ -211,10 +228,10 @@ def test_stream_records_reach_the_function_through_the_filter(runtime, session):
 
 def test_a_filter_lambda_would_refuse_stops_the_runtime_at_start(tmp_path):
     template = (FIXTURES / "template.yaml").read_text()
-    pattern = """'{"eventName": ["INSERT"]}'"""
+    pattern = """{"S": [{"exists": false}]}"""
     assert pattern in template
     bad = tmp_path / "template.yaml"
-    bad.write_text(template.replace(pattern, """'{"eventName": [{"wildcard": "INS*"}]}'"""))
+    bad.write_text(template.replace(pattern, """{"S": [{"wildcard": "th*"}]}"""))
     process = RuntimeProcess(tmp_path / "run", template=bad)
     with pytest.raises(RuntimeStartError) as refused:
         process.start()
@@ -222,4 +239,4 @@ def test_a_filter_lambda_would_refuse_stops_the_runtime_at_start(tmp_path):
     assert "event source mapping ProbeFunction.ThingChanges (ThingsTable stream), filter 1" in str(
         refused.value
     )
-    assert "unsupported matcher 'wildcard' under eventName" in str(refused.value)
+    assert "unsupported matcher 'wildcard' under dynamodb.OldImage.thing_id.S" in str(refused.value)

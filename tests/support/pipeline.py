@@ -29,7 +29,7 @@ from moto.ses.models import ses_backends
 
 from interview_scheduling import aws_clients
 from interview_scheduling.settings import schedule_settings
-from local_runtime.lambda_.async_invoke import Discard, QueuedEvent, Retry, next_step
+from local_runtime.lambda_.async_invoke import LAMBDA_RETRY_DELAYS, Discard, QueuedEvent, Retry, next_step
 from local_runtime.lambda_.invocation import InvocationResult, error_result
 from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
 from local_runtime.streams.event_filter import matches_any
@@ -38,8 +38,6 @@ from local_runtime.template import LOCAL_REGION, StackTemplate
 from tests.support.api import LambdaContextStub
 
 SEND_EMAIL_FUNCTION = "SendEmailFunction"
-# Lambda waits about one minute before the first retry of an asynchronous event, two before the second.
-AWS_ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
 
 class Crash(BaseException):
@@ -190,7 +188,7 @@ class Pipeline:
                 event.attempts += 1
                 event.last_result = decisive(results)
                 # The event's age is not what ends retries here; its attempts are.
-                step = next_step(event, event.received_at, config, AWS_ASYNC_RETRY_DELAYS)
+                step = next_step(event, event.received_at, config, LAMBDA_RETRY_DELAYS)
                 if isinstance(step, Retry):
                     retrying.append(event)
                     delay = max(delay, step.delay_seconds)

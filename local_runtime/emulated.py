@@ -1,0 +1,48 @@
+"""Which of the template's resource types the local runtime stands in for, and which it leaves
+out, so that nothing in the template is dropped without a word.
+
+A type is emulated when the runtime creates it in the embedded AWS or serves what it does;
+everything else (alarms, dashboards, log groups, topics, roles, the SES identity and
+configuration set, bucket policies) is named once at start.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Final
+
+from local_runtime.template import StackTemplate
+
+EMULATED_TYPES: Final = frozenset(
+    {
+        "AWS::Serverless::Function",  # worker processes, with their Events
+        "AWS::Serverless::HttpApi",  # routes and the JWT authorizer
+        "AWS::Serverless::LayerVersion",  # on each function's import path
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::SQS::Queue",
+        "AWS::SecretsManager::Secret",
+        "AWS::Scheduler::ScheduleGroup",  # and the schedules in it, fired by the runtime
+    }
+)
+
+
+def not_emulated(template: StackTemplate) -> Counter[str]:
+    """How many resources of each type the template declares that the runtime does not emulate."""
+    return Counter(
+        str(resource["Type"])
+        for resource in template.resources.values()
+        if resource["Type"] not in EMULATED_TYPES
+    )
+
+
+def describe_not_emulated(template: StackTemplate) -> str:
+    """One line naming them, for the log at start."""
+    left_out = not_emulated(template)
+    if not left_out:
+        return "every resource type of the template is emulated"
+    listed = ", ".join(
+        f"{resource_type} x{count}" if count > 1 else resource_type
+        for resource_type, count in sorted(left_out.items())
+    )
+    return f"in the template, not emulated here: {listed}"

@@ -1,0 +1,48 @@
+"""create_session takes every record the stream can bring, whatever the mapping's filter lets
+through: one it has no use for is done, not a batch item failure."""
+
+from typing import Any
+
+import boto3
+
+from interview_scheduling.models import Interview, InterviewSession
+from local_runtime.streams.event_filter import matches_any
+from local_runtime.streams.records import polled_record
+from local_runtime.template import LOCAL_REGION
+from tests.support.catalog import book_interview, create_candidate, create_job, create_slot
+
+
+def every_record(stream_arn: str) -> list[dict[str, Any]]:
+    """The whole stream, unfiltered, as Lambda's event records."""
+    streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+    records = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records += [
+            polled_record(r, stream_arn).event for r in streams.get_records(ShardIterator=iterator)["Records"]
+        ]
+    return records
+
+
+def test_a_removed_interview_is_skipped_as_done(api, aws, pipeline):
+    """with-ddb-filtering (Lambda developer guide): the template's filter is on the `dynamodb`
+    key and a REMOVE has no NewImage, so Lambda should not deliver it; if one is delivered all
+    the same, the handler answers an empty batchItemFailures list, which Lambda takes as complete
+    success (services-ddb-batchfailurereporting), and changes nothing."""
+    job_id = create_job(api)
+    interview_id = book_interview(api, job_id, create_candidate(api, job_id), create_slot(api, job_id))
+    pipeline.run()
+    assert InterviewSession.count() == 1
+    Interview.get(interview_id).delete()
+
+    stream_arn = aws.resolver.get_att("InterviewsTable", "StreamArn")
+    (removed,) = [record for record in every_record(stream_arn) if record["eventName"] == "REMOVE"]
+    assert not matches_any(pipeline.source.filter_patterns, removed)
+
+    result = pipeline.run_create_session([removed])
+
+    assert result == {"batchItemFailures": []}
+    assert InterviewSession.count() == 1
+    assert pipeline.invokes == []

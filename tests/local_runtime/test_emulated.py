@@ -1,0 +1,44 @@
+"""The local runtime names, at start, every resource type of the template it does not emulate."""
+
+from pathlib import Path
+
+from local_runtime.emulated import EMULATED_TYPES, describe_not_emulated, not_emulated
+from local_runtime.launcher import RuntimeProcess
+from local_runtime.template import StackTemplate
+
+LEFT_OUT = {
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::IAM::Role",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::BucketPolicy",
+    "AWS::SES::ConfigurationSet",
+    "AWS::SES::EmailIdentity",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+}
+
+
+def test_every_type_of_the_template_is_either_emulated_or_named(stack_template: StackTemplate):
+    """What the runtime leaves out is what the template's alarms, dashboard, logs, topic, role,
+    SES resources and bucket policy are; everything else it creates or serves."""
+    types = {resource["Type"] for resource in stack_template.resources.values()}
+    assert set(not_emulated(stack_template)) == types - EMULATED_TYPES == LEFT_OUT
+
+
+def test_the_line_counts_each_type(stack_template: StackTemplate):
+    alarms = len(stack_template.of_type("AWS::CloudWatch::Alarm"))
+    line = describe_not_emulated(stack_template)
+    assert f"AWS::CloudWatch::Alarm x{alarms}" in line
+    assert "AWS::DynamoDB::Table" not in line
+
+
+def test_a_template_with_nothing_left_out_says_so():
+    probe = StackTemplate(Path(__file__).parent / "fixtures" / "template.yaml")
+    assert describe_not_emulated(probe) == "every resource type of the template is emulated"
+
+
+def test_the_runtime_logs_the_line_at_start(runtime: RuntimeProcess):
+    (line,) = [text for text in runtime.log_text().splitlines() if "not emulated here: " in text]
+    named = {entry.split(" x")[0] for entry in line.split("not emulated here: ", 1)[1].split(", ")}
+    assert named == LEFT_OUT
