@@ -28,7 +28,7 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
             "EmailEventsFunction",
         ],
     ),
-    (settings.SessionSettings, ["CreateSessionFunction"]),
+    (settings.SessionSettings, ["CreateSessionFunction", "BookInterviewFunction"]),
     (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
     (settings.EmailSettings, ["SendEmailFunction"]),
     (settings.EmailEventSettings, ["EmailEventsFunction"]),
