@@ -112,7 +112,7 @@ def report_of(detail: SesEvent) -> DeliveryReport:
                 EmailStatus.BOUNCED,
                 bounce.timestamp,
                 message_id,
-                bounce_type=bounce.bounce_type,
+                bounce_type=bounce.bounce_type.value,
                 bounce_subtype=bounce.bounce_sub_type,
                 diagnostic_code=_diagnostic(bounce.bounced_recipients),
             )
