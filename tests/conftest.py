@@ -113,11 +113,12 @@ def api(aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
 
 @pytest.fixture
 def pipeline(api: ApiClient, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    """The stream and email functions, with their template environment, behind the recruiter API."""
-    for function_id in ("CreateSessionFunction", "SendEmailFunction"):
+    """The stream, email and email-event functions, with their template environment, behind the
+    recruiter API."""
+    for function_id in ("CreateSessionFunction", "SendEmailFunction", "EmailEventsFunction"):
         aws.use_function_environment(monkeypatch, function_id)
     verify_sender_identity(TEST_PARAMETERS["SenderEmail"], aws.session)
-    return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"))
+    return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"), aws.resolver)
 
 
 @pytest.fixture(scope="session")
