@@ -171,3 +171,13 @@ def test_every_reported_status_is_final_for_sending():
     assert email_ledger.REPORTED_STATUSES <= email_ledger.FINAL_STATUSES
     assert EmailStatus.BOUNCED not in email_ledger.REACHING_STATUSES
     assert set(email_ledger.RANK) == set(EmailStatus)
+
+
+def test_a_report_of_delivery_clears_the_reason_an_earlier_attempt_left(ledger):
+    new_session("i1")
+    email_ledger.release("i1", KEY, NOW, "will retry after ReadTimeoutError", 1)  # SES took it all the same
+
+    report_all("i1", [DELIVERED])
+
+    final = entry("i1")
+    assert (final["status"], final.get("failure_reason")) == (EmailStatus.DELIVERED, None)

@@ -240,17 +240,17 @@ def record_report(
     reported after the complaint). The session comes back as the write left it, unless UNKNOWN."""
     session = InterviewSession(interview_id)
     details = _report_details(report)
-    moved = update_if(
-        session,
-        [
-            _field(key, "status").set(_value("status", report.status)),
-            _field(key, "updated_at").set(_value("updated_at", now)),
-            _field(key, "lease_expires_at").remove(),
-            _if_absent(key, "message_id", report.message_id),
-            *(_field(key, name).set(value) for name, value in details.items()),
-        ],
-        condition=_status_below(key, report.status),
-    )
+    actions = [
+        _field(key, "status").set(_value("status", report.status)),
+        _field(key, "updated_at").set(_value("updated_at", now)),
+        _field(key, "lease_expires_at").remove(),
+        _if_absent(key, "message_id", report.message_id),
+        *(_field(key, name).set(value) for name, value in details.items()),
+    ]
+    if report.failure_reason is None:
+        # SES took it: a reason left by an earlier attempt ("will retry after ...") is over.
+        actions.append(_field(key, "failure_reason").remove())
+    moved = update_if(session, actions, condition=_status_below(key, report.status))
     if moved:
         return Reported.MOVED, session
     known = update_if(
