@@ -37,7 +37,7 @@ from moto import mock_aws  # noqa: E402
 from bench import prices  # noqa: E402
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
-from local_runtime.aws import moto_transactions  # noqa: E402
+from local_runtime.aws import moto_sesv2, moto_transactions  # noqa: E402
 from local_runtime.aws.resources import create_resources, verify_sender_identity  # noqa: E402
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate  # noqa: E402
 from tests.support.api import ApiClient  # noqa: E402
@@ -144,6 +144,7 @@ def main() -> None:
     )
     template = StackTemplate()
     moto_transactions.install()
+    moto_sesv2.install()
     with mock_aws():
         session = boto3.Session(region_name=LOCAL_REGION)
         attributes = create_resources(template, session)
@@ -170,7 +171,7 @@ def main() -> None:
                 interviews.append(answer.body["interview_id"])
         print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
 
-        pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"))
+        pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"), resolver)
         records = pipeline.new_records()
         half = BOOKINGS // 2
         # The pipeline answers Lambda invokes before they are sent; they are requests all the same.

@@ -15,7 +15,7 @@ from types import FrameType
 from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
-from local_runtime.demo.data import DemoError, create_demo_data
+from local_runtime.demo.data import BOUNCING_ADDRESS, DemoError, create_demo_data
 from local_runtime.lambda_.async_invoke import FAST_RETRY_DELAYS
 from local_runtime.runtime import LocalRuntime, RuntimeInfo
 from local_runtime.streams.event_filter import InvalidPatternError
@@ -150,6 +150,9 @@ def run_demo(info: RuntimeInfo) -> None:
     print(
         f"\n  Demo: job {demo.job_id}, candidate {demo.candidate_id} (resume uploaded), "
         f"{len(demo.slot_ids)} slots.\n  Book an interview:\n\n    {command}\n"
+        f"\n  Booked: candidate {demo.bounced_candidate_id} at {BOUNCING_ADDRESS}, whose invitation"
+        f" bounces;\n  a few seconds on, GET {demo.bounced_interview_path} shows it BOUNCED"
+        " with SES's reason.\n"
         f"\n  Arjun Mehta is booked for tomorrow; his reminders and no-show check are scheduled."
         f"\n  Move this runtime's clock a day on and his reminder lands in the outbox:\n\n"
         f"    curl -sS -X POST {info.control_url}/clock -d '{{\"advance_seconds\": 86400}}'\n"

@@ -1,6 +1,7 @@
 """The whole system on one machine, from template.yaml: embedded AWS, the template's resources,
 each function in its own worker processes, the HTTP API, the Lambda Invoke API, the stream
-event source mappings, async invokes, and an outbox for sent mail.
+event source mappings, async invokes, an outbox for sent mail, and SES's events (the mailbox
+simulator's) through the template's EventBridge rules.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +27,12 @@ from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
-from local_runtime.aws.outbox import MotoSesWatcher, Outbox
+from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
 from local_runtime.emulated import describe_not_emulated
+from local_runtime.eventbridge import bus
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
@@ -37,6 +40,8 @@ from local_runtime.scheduler.control import ControlApi
 from local_runtime.scheduler.poller import SchedulePoller, TargetUnavailable
 from local_runtime.scheduler.timing import SchedulerClock
 from local_runtime.servers import BackgroundServer
+from local_runtime.ses.mailbox_simulator import SIMULATOR_DOMAIN, Scenario
+from local_runtime.ses.publisher import SesEventPublisher, published_event_types
 from local_runtime.shutdown import PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
@@ -109,6 +114,8 @@ class LocalRuntime:
         self.template = StackTemplate(self.config.template_path)
         check_filter_criteria(self.template.stream_sources())
         log.info("%s", describe_not_emulated(self.template))
+        # A rule's pattern this bus cannot match fails here, before anything starts.
+        bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
         self._servers: list[BackgroundServer] = []
@@ -122,6 +129,8 @@ class LocalRuntime:
         self._work_stopped = False
         self.restored: SavedState | None = None  # the state loaded at start (--persist)
         self._scheduler: SchedulePoller | None = None
+        self._ses_events: SesEventPublisher | None = None
+        self.event_bus: bus.DefaultEventBus | None = None
         self.token_issuer: TokenIssuer | None = None
 
     @property
@@ -150,9 +159,8 @@ class LocalRuntime:
         config = self.config
         endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint is None:
-            self._embedded = EmbeddedAws(
-                config.host, config.aws_port, after_request=[MotoSesWatcher(self.outbox)]
-            )
+            watcher = MotoSesWatcher([self.outbox.deliver, self._publish_ses_events])
+            self._embedded = EmbeddedAws(config.host, config.aws_port, after_request=[watcher])
             endpoint = self._embedded.start()
         else:
             log.warning(
@@ -194,6 +202,7 @@ class LocalRuntime:
         self._gateway, self._api_server = gateway, api_server
         self._wait_warm()
         self._start_pollers(resolver, session, endpoint, attributes)
+        self._start_event_bus(resolver, session, endpoint)
         control_server = self._start_scheduler(session, endpoint)
         issuer = self.token_issuer
         self._ready.set()
@@ -284,6 +293,49 @@ class LocalRuntime:
             )
             poller.start()
             self._pollers.append(poller)
+
+    def _start_event_bus(self, resolver: Resolver, session: boto3.Session, endpoint: str) -> None:
+        """EventBridge's default bus with the template's rules, and SES publishing onto it."""
+        sqs = session.client("sqs", endpoint_url=endpoint)
+
+        def deliver(function_id: str, payload: bytes, request_id: str) -> None:
+            function = self._functions.get(function_id)
+            if function is None or self._work_stopped:
+                raise bus.TargetUnavailable(f"no function {function_id} taking events")
+            function.events.submit(payload, request_id or str(uuid.uuid4()))
+
+        def dead_letter(queue_id: str, body: str, attributes: Mapping[str, str]) -> None:
+            values = {name: {"DataType": "String", "StringValue": v} for name, v in attributes.items()}
+            # Not under the embedded AWS's lock, which the SES watcher that publishes may hold.
+            threading.Thread(
+                target=sqs.send_message,
+                kwargs={"QueueUrl": resolver.ref(queue_id), "MessageBody": body, "MessageAttributes": values},
+                daemon=True,
+            ).start()
+
+        self.event_bus = bus.DefaultEventBus(bus.bind_rules(self.template, resolver), deliver, dead_letter)
+        published = published_event_types(self.template, resolver)
+        self._ses_events = SesEventPublisher(published, self.event_bus.put_events)
+        routes = "; ".join(
+            f"{rule.rule_id} -> {', '.join(t.function_id or t.target_id for t in rule.targets)}"
+            for rule in self.event_bus.rules
+        )
+        simulated = ", ".join(f"{s}@" for s in Scenario if s is not Scenario.ORDINARY)
+        log.info(
+            "SES events (%s) go to the default event bus (rules: %s); recipients %s%s answer as "
+            "the SES mailbox simulator does, every other address is delivered",
+            self._ses_events.describe(),
+            routes or "none",
+            simulated,
+            SIMULATOR_DOMAIN,
+        )
+
+    def _publish_ses_events(self, sent: SentEmail) -> None:
+        publisher = self._ses_events
+        if publisher is None or self._work_stopped:
+            log.info("SES events for %s not published: the event bus is not running", sent.message_id[:12])
+            return
+        publisher(sent)
 
     def _start_scheduler(self, session: boto3.Session, endpoint: str) -> BackgroundServer:
         """EventBridge Scheduler: due schedules fire into their Lambda targets' event queues."""

@@ -65,6 +65,38 @@ class FunctionSpec:
     layer_dirs: tuple[Path, ...] = ()  # each layer's content folder, in the template's order
 
 
+@dataclass(frozen=True)
+class RuleTarget:
+    """One target of an EventBridge rule, with what EventBridge does when it cannot deliver."""
+
+    target_id: str
+    function_id: str | None  # the template's Lambda function it invokes, if it is one
+    maximum_retry_attempts: int = 185  # EventBridge's defaults
+    maximum_event_age_seconds: int = 86400
+    dead_letter_queue_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRule:
+    rule_id: str
+    event_bus: str
+    pattern: Mapping[str, Any]  # unresolved: may hold Ref
+    enabled: bool
+    targets: tuple[RuleTarget, ...]
+
+
+@dataclass(frozen=True)
+class SesEventDestination:
+    """Where a configuration set publishes its sending events (AWS::SES::ConfigurationSetEventDestination)."""
+
+    destination_id: str
+    configuration_set_id: str | None  # the template's configuration set it belongs to
+    name: str
+    enabled: bool
+    event_types: tuple[str, ...]  # as the template spells them: send, delivery, deliveryDelay, ...
+    default_event_bus: bool  # an EventBridge destination on the default bus (the only one SES allows)
+
+
 class StackTemplate:
     def __init__(self, path: Path = TEMPLATE_PATH) -> None:
         self.path = path
@@ -214,6 +246,54 @@ class StackTemplate:
             )
         return sources
 
+    # ------------------------------------------------------------------ events
+    def event_rules(self) -> list[EventRule]:
+        rules = []
+        for rule_id, resource in self.of_type("AWS::Events::Rule").items():
+            props = resource["Properties"]
+            targets = []
+            for target in props.get("Targets", []):
+                function_id = _referenced_id(target.get("Arn"))
+                retry = target.get("RetryPolicy", {})
+                targets.append(
+                    RuleTarget(
+                        target_id=str(target["Id"]),
+                        function_id=function_id if function_id in self.functions else None,
+                        maximum_retry_attempts=int(retry.get("MaximumRetryAttempts", 185)),
+                        maximum_event_age_seconds=int(retry.get("MaximumEventAgeInSeconds", 86400)),
+                        dead_letter_queue_id=_referenced_id(target.get("DeadLetterConfig", {}).get("Arn")),
+                    )
+                )
+            rules.append(
+                EventRule(
+                    rule_id=rule_id,
+                    event_bus=str(props.get("EventBusName", "default")),
+                    pattern=props.get("EventPattern", {}),
+                    enabled=props.get("State", "ENABLED") == "ENABLED",
+                    targets=tuple(targets),
+                )
+            )
+        return rules
+
+    def ses_event_destinations(self) -> list[SesEventDestination]:
+        destinations = []
+        for destination_id, resource in self.of_type("AWS::SES::ConfigurationSetEventDestination").items():
+            props = resource["Properties"]
+            destination = props["EventDestination"]
+            bus = destination.get("EventBridgeDestination", {}).get("EventBusArn")
+            bus_text = bus.get("Fn::Sub", "") if isinstance(bus, dict) else str(bus or "")
+            destinations.append(
+                SesEventDestination(
+                    destination_id=destination_id,
+                    configuration_set_id=_referenced_id(props.get("ConfigurationSetName")),
+                    name=str(destination.get("Name", destination_id)),
+                    enabled=bool(destination.get("Enabled", False)),
+                    event_types=tuple(destination.get("MatchingEventTypes", [])),
+                    default_event_bus=bus_text.endswith(":event-bus/default"),
+                )
+            )
+        return destinations
+
 
 def _referenced_id(expression: Any) -> str | None:
     """The logical id that a Ref or GetAtt points at."""
@@ -307,6 +387,7 @@ def _arn(resource_type: str, name: str) -> str:
         "AWS::S3::Bucket": f"arn:aws:s3:::{bucket_name(name)}",
         "AWS::Serverless::Function": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{name}",
         "AWS::IAM::Role": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{name}",
+        "AWS::Events::Rule": f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT}:rule/{name}",
         "AWS::Scheduler::ScheduleGroup": (
             f"arn:aws:scheduler:{LOCAL_REGION}:{LOCAL_ACCOUNT}:schedule-group/{name}"
         ),

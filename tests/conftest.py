@@ -13,7 +13,7 @@ from moto import mock_aws
 from interview_scheduling import session_keys
 from interview_scheduling.aws_clients import reset_clients
 from interview_scheduling.settings import reset_settings
-from local_runtime.aws import moto_transactions
+from local_runtime.aws import moto_sesv2, moto_transactions
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate, import_environment
@@ -22,6 +22,8 @@ from tests.support.pipeline import Pipeline
 
 # DynamoDB transactions are all-or-nothing, stream records included; moto's need this fix.
 moto_transactions.install()
+# SES v2 sends checked for their configuration set and tags, which are kept with the message.
+moto_sesv2.install()
 
 TEST_PARAMETERS = {
     "JwtIssuer": "https://issuer.test",
@@ -111,11 +113,12 @@ def api(aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
 
 @pytest.fixture
 def pipeline(api: ApiClient, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    """The stream and email functions, with their template environment, behind the recruiter API."""
-    for function_id in ("CreateSessionFunction", "SendEmailFunction"):
+    """The stream, email and email-event functions, with their template environment, behind the
+    recruiter API."""
+    for function_id in ("CreateSessionFunction", "SendEmailFunction", "EmailEventsFunction"):
         aws.use_function_environment(monkeypatch, function_id)
     verify_sender_identity(TEST_PARAMETERS["SenderEmail"], aws.session)
-    return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"))
+    return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"), aws.resolver)
 
 
 @pytest.fixture(scope="session")

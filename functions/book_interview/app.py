@@ -1,15 +1,16 @@
-"""HTTP: book, cancel and reschedule interviews, and read their status."""
+"""HTTP: book, cancel and reschedule interviews, read their status, and resend the invitation."""
 
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from interview_scheduling import booking, settings
+from interview_scheduling import booking, resend, settings
 from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
@@ -24,6 +25,7 @@ from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, Re
 # Cold start: a missing or invalid setting fails the init, not the tenth request.
 settings.data_settings()
 settings.api_settings()
+settings.session_settings()
 
 logger = Logger()
 router = APIGatewayHttpRouter()
@@ -83,6 +85,33 @@ def reschedule_interview(
 ) -> InterviewOut:
     org = organisation_of(router.current_event)
     return interview_out(booking.reschedule_interview(org, job_id, interview_id, request))
+
+
+@router.post(
+    "/jobs/<job_id>/interviews/<interview_id>/resend",
+    responses=responses(202, InterviewOut, 403, 404, 409),
+    tags=["interviews"],
+)
+def resend_invitation(
+    job_id: IdPath,
+    interview_id: IdPath,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            max_length=128,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Repeat a request with the same key to send the invitation once, not again.",
+        ),
+    ] = None,
+) -> Response[InterviewOut]:
+    org = organisation_of(router.current_event)
+    result = resend.resend_invitation(org, job_id, interview_id, idempotency_key)
+    extra = {"interview_id": interview_id, "email_message": result.message_key, "replayed": result.replayed}
+    logger.info("invitation resend", extra=extra)
+    return Response(
+        HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=interview_out(result.interview)
+    )
 
 
 app = create_resolver(router)

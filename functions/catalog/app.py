@@ -21,6 +21,7 @@ from interview_scheduling.http_api import (
 from interview_scheduling.schemas import (
     CandidateIn,
     CandidateOut,
+    CandidatePatch,
     JobIn,
     JobOut,
     ResumeUploadIn,
@@ -89,6 +90,18 @@ def list_slots(
 ) -> SlotPage:
     org = organisation_of(router.current_event)
     return catalog.list_slots(org, job_id, available, limit, next_token)
+
+
+@router.patch(
+    "/jobs/<job_id>/candidates/<candidate_id>",
+    responses=responses(200, CandidateOut, 403, 404, 409),
+    tags=["catalog"],
+)
+def update_candidate(
+    job_id: IdPath, candidate_id: IdPath, changes: Annotated[CandidatePatch, Body()]
+) -> CandidateOut:
+    org = organisation_of(router.current_event)
+    return catalog.update_candidate(org, job_id, candidate_id, changes)
 
 
 app = create_resolver(router)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-from local_runtime.aws import moto_transactions
+from local_runtime.aws import moto_sesv2, moto_transactions
 from local_runtime.aws.s3_post_policy import PostPolicyCheck
 from local_runtime.servers import BackgroundServer, read_body
 
@@ -93,6 +93,7 @@ class EmbeddedAws:
         self, host: str = "127.0.0.1", port: int = 0, after_request: Iterable[AfterRequest] = ()
     ) -> None:
         moto_transactions.install()
+        moto_sesv2.install()
         serialised = SerialisedApp(
             DomainDispatcherApplication(create_backend_app), [ShardIteratorPruner(), *after_request]
         )

@@ -1,4 +1,8 @@
-"""The local outbox: every email the embedded SES accepts, as an .eml file and a console line."""
+"""The local outbox: every email the embedded SES accepts, as an .eml file and a console line.
+
+The watcher that finds each accepted email also hands it to the local SES's event publishing
+(local_runtime.ses).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import itertools
 import logging
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -18,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from moto.ses.models import ses_backends
+
+from local_runtime.aws.moto_sesv2 import sent_with
 
 log = logging.getLogger("local_runtime.outbox")
 
@@ -31,6 +37,8 @@ class SentEmail:
     source: str
     recipients: tuple[str, ...]
     raw: bytes  # the MIME message exactly as the function sent it
+    configuration_set: str | None = None  # as the send named it (SES v2)
+    tags: dict[str, str] = field(default_factory=dict)  # the send's EmailTags
 
 
 class Outbox:
@@ -82,11 +90,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-class MotoSesWatcher:
-    """Picks up mail moto's SES stored since the last look (moto runs in this process)."""
+SentListener = Callable[[SentEmail], object]
 
-    def __init__(self, outbox: Outbox) -> None:
-        self._outbox = outbox
+
+class MotoSesWatcher:
+    """Picks up mail moto's SES stored since the last look (moto runs in this process) and hands
+    each to every listener: the outbox, the SES event publisher."""
+
+    def __init__(self, listeners: Sequence[SentListener]) -> None:
+        self._listeners = list(listeners)
         self._seen: dict[tuple[str, str], int] = {}
 
     def __call__(self) -> None:
@@ -100,9 +112,15 @@ class MotoSesWatcher:
 
     def _deliver(self, message: Any) -> None:
         try:
-            self._outbox.deliver(_sent_email(message))
+            sent = _sent_email(message)
         except Exception:
-            log.exception("could not write message %s to the outbox", getattr(message, "id", "?"))
+            log.exception("could not read message %s", getattr(message, "id", "?"))
+            return
+        for listener in self._listeners:
+            try:
+                listener(sent)
+            except Exception:
+                log.exception("could not hand message %s on", sent.message_id)
 
 
 def _sent_email(message: Any) -> SentEmail:
@@ -118,7 +136,8 @@ def _sent_email(message: Any) -> SentEmail:
             if isinstance(destinations, dict)
             else destinations
         )
-    return SentEmail(message.id, str(message.source), recipients, raw)
+    named = sent_with(message)
+    return SentEmail(message.id, str(message.source), recipients, raw, named.configuration_set, named.tags)
 
 
 def _simple_message(message: Any) -> bytes:

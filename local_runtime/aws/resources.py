@@ -1,5 +1,5 @@
-"""Creates the template's tables, bucket, queues, secrets and schedule groups in an AWS endpoint
-(moto, locally)."""
+"""Creates the template's tables, bucket, queues, secrets, schedule groups and SES configuration
+sets in an AWS endpoint (moto, locally)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,25 @@ def create_resources(
 
     attributes |= _create_secrets(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
     attributes |= _create_schedule_groups(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
+    attributes |= _create_configuration_sets(template, session, endpoint_url)
+    return attributes
+
+
+def _create_configuration_sets(
+    template: StackTemplate, session: boto3.Session, endpoint_url: str | None
+) -> dict[str, dict[str, str]]:
+    """SES configuration sets under their logical ids: SES refuses a send naming one it lacks."""
+    sesv2 = session.client("sesv2", endpoint_url=endpoint_url)
+    existing = set(sesv2.list_configuration_sets().get("ConfigurationSets", []))
+    attributes = {}
+    for set_id, resource in template.of_type("AWS::SES::ConfigurationSet").items():
+        if set_id not in existing:
+            props = resource.get("Properties", {})
+            options = ("DeliveryOptions", "ReputationOptions", "SendingOptions", "SuppressionOptions")
+            sesv2.create_configuration_set(
+                ConfigurationSetName=set_id, **{name: props[name] for name in options if name in props}
+            )
+        attributes[set_id] = {"Ref": set_id}
     return attributes
 
 

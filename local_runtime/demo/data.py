@@ -1,5 +1,7 @@
 """Demo data, created through the HTTP API itself as a recruiter would: a job, a candidate with a
-PDF resume uploaded through the presigned POST the API hands out, and slots in the near future.
+PDF resume uploaded through the presigned POST the API hands out, and slots in the near future;
+and a second candidate whose address is the SES mailbox simulator's bounce address, booked, so
+its interview shows what a bounce looks like (BOUNCED, with SES's reason).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from local_runtime.demo.pdf import DEMO_RESUME, text_pdf
 
 DEMO_TIMEZONE: Final = "Asia/Kolkata"
 SLOT_MINUTES: Final = 45
+# The mailbox simulator answers mail to it with a hard bounce (local_runtime.ses).
+BOUNCING_ADDRESS: Final = "bounce@simulator.amazonses.com"
 
 
 class DemoError(RuntimeError):
@@ -49,8 +53,14 @@ class DemoData:
     slot_ids: tuple[str, ...]
     resume_key: str
     book_command: str
+    bounced_candidate_id: str
+    bounced_interview_id: str
     # Booked already, tomorrow: its reminders are scheduled (move the local clock to see them).
     reminded_interview_id: str
+
+    @property
+    def bounced_interview_path(self) -> str:
+        return f"/jobs/{self.job_id}/interviews/{self.bounced_interview_id}"
 
 
 def slot_at(start: datetime, interview_type: str) -> SlotRequest:
@@ -134,6 +144,7 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
         _expect("create slot", api.post(f"/jobs/{job_id}/slots", slot.document()), 201)["slot_id"]
         for slot in demo_slots()
     )
+    bounced_id, bounced_interview = _book_a_bouncing_candidate(api, job_id, slot_ids[-1])
     reminded = _expect(
         "create a booked candidate",
         api.post(
@@ -144,7 +155,7 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
     booked = _expect(
         "book the second candidate",
         api.post(
-            f"/jobs/{job_id}/interviews", {"candidate_id": reminded["candidate_id"], "slot_id": slot_ids[2]}
+            f"/jobs/{job_id}/interviews", {"candidate_id": reminded["candidate_id"], "slot_id": slot_ids[1]}
         ),
         201,
     )
@@ -154,8 +165,24 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
         slot_ids=slot_ids,
         resume_key=upload["resume_key"],
         book_command=book_curl(api_url, job_id, candidate_id, slot_ids[0]),
+        bounced_candidate_id=bounced_id,
+        bounced_interview_id=bounced_interview,
         reminded_interview_id=booked["interview_id"],
     )
+
+
+def _book_a_bouncing_candidate(api: ApiClient, job_id: str, slot_id: str) -> tuple[str, str]:
+    candidate = _expect(
+        "create bouncing candidate",
+        api.post(
+            f"/jobs/{job_id}/candidates",
+            {"full_name": "Rahul Verma", "email": BOUNCING_ADDRESS, "work_experience": "3 years"},
+        ),
+        201,
+    )
+    booking = {"candidate_id": candidate["candidate_id"], "slot_id": slot_id}
+    interview = _expect("book bouncing candidate", api.post(f"/jobs/{job_id}/interviews", booking), 201)
+    return candidate["candidate_id"], interview["interview_id"]
 
 
 def book_curl(api_url: str, job_id: str, candidate_id: str, slot_id: str) -> str:

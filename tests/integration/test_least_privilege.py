@@ -35,6 +35,8 @@ USED_ON_ITS_BEHALF = {
     ("CreateSessionFunction", "iam:PassRole"),
     # Lambda sends firings that kept failing to the on-failure queue.
     ("TimeEventsFunction", "sqs:SendMessage"),
+    # Lambda sends SES events that kept failing to the on-failure queue.
+    ("EmailEventsFunction", "sqs:SendMessage"),
 }
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -206,9 +208,10 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         with acting_as("SendEmailFunction"):
             pipeline.deliver_emails()
         call("GET", f"/jobs/{job_id}/interviews/{interview_id}")
-        # A second candidate in the freed seat: the schedules fire, the session starts and ends.
+        # A second candidate in the freed seat: the schedules fire, the address bounces and is
+        # corrected, the invitation is resent, the session starts and ends.
         with acting_as("CatalogFunction"):
-            second = create_candidate(api, job_id, email="b@example.com")
+            second = create_candidate(api, job_id, email="bounce@simulator.amazonses.com")
         booking = {"candidate_id": second, "slot_id": later_slot}
         second_interview = call("POST", f"/jobs/{job_id}/interviews", booking).body["interview_id"]
         records = pipeline.new_records()
@@ -217,6 +220,12 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         reminder, no_show = sorted(pipeline.schedules(second_interview), key=lambda s: "no_show" in s["Name"])
         with acting_as("TimeEventsFunction"):
             pipeline.fire(reminder, delete=False)  # deleting it is the scheduler's work
+        with acting_as("SendEmailFunction"):
+            pipeline.deliver_emails()
+        with acting_as("EmailEventsFunction"):
+            pipeline.report(pipeline.ses_events())
+        call("PATCH", f"/jobs/{job_id}/candidates/{second}", {"email": "b@example.com"})
+        assert call("POST", f"/jobs/{job_id}/interviews/{second_interview}/resend").status == 202
         with acting_as("SendEmailFunction"):
             pipeline.deliver_emails()
         key = session_key_of(sent_emails()[-1])

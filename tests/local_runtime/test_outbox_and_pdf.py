@@ -73,7 +73,7 @@ def test_watcher_delivers_each_stored_message_once(tmp_path, monkeypatch):
     backend = SimpleNamespace(sent_messages=[raw])
     monkeypatch.setattr("local_runtime.aws.outbox.ses_backends", {"123456789012": {"us-east-1": backend}})
     outbox = Outbox(tmp_path)
-    watcher = MotoSesWatcher(outbox)
+    watcher = MotoSesWatcher([outbox.deliver])
 
     watcher()
     backend.sent_messages.append(simple)

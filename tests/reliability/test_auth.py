@@ -47,11 +47,13 @@ class OrgA:
         bodies: dict[str, Any] = {
             "/jobs": {"job_title": "Intruder", "company_name": "Elsewhere"},
             "/jobs/{job_id}/candidates": {"full_name": "Intruder", "email": "intruder@example.com"},
+            "/jobs/{job_id}/candidates/{candidate_id}": {"full_name": "Intruder"},
             "/jobs/{job_id}/candidates/{candidate_id}/resume": {},
             "/jobs/{job_id}/slots": slot_body(1, 777),
             "/jobs/{job_id}/interviews": {"candidate_id": self.candidate_id, "slot_id": self.slot_id},
             "/jobs/{job_id}/interviews/{interview_id}/cancel": {},
             "/jobs/{job_id}/interviews/{interview_id}/reschedule": {"slot_id": self.other_slot_id},
+            "/jobs/{job_id}/interviews/{interview_id}/resend": {},
         }
         return bodies[route.path]
 

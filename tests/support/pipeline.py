@@ -1,9 +1,15 @@
-"""Runs the asynchronous half of the system in-process: stream → create_session → send_email.
+"""Runs the asynchronous half of the system in-process: stream → create_session → send_email,
+and SES's events → email_events.
 
 Stream records are read from moto's DynamoDB Streams and shaped as Lambda delivers them, and
 filtered and batched by the template's event source mapping. The one boundary faked here is the
 Lambda Invoke API: create_session's asynchronous invokes are caught and kept, so a test decides
 when (and how often) send_email receives them. The local runtime serves the real Invoke API.
+
+SES's events for the emails moto accepted are made by the local runtime's SES (the mailbox
+simulator and the configuration set's event destination in the template) and routed by the
+template's EventBridge rule, as `make run` does; a test decides when and how often email_events
+receives them.
 
 `process_stream_as_lambda` and `deliver_emails_as_lambda` add Lambda's retry rules (the local
 runtime's own, from `local_runtime.streams.batches` and `local_runtime.lambda_.async_invoke`), so a test
@@ -29,15 +35,20 @@ from moto.ses.models import ses_backends
 
 from interview_scheduling import aws_clients
 from interview_scheduling.settings import schedule_settings
+from local_runtime.aws.moto_sesv2 import SentWith, sent_with
+from local_runtime.aws.outbox import MotoSesWatcher
+from local_runtime.eventbridge.bus import DefaultEventBus, bind_rules
 from local_runtime.lambda_.async_invoke import LAMBDA_RETRY_DELAYS, Discard, QueuedEvent, Retry, next_step
 from local_runtime.lambda_.invocation import InvocationResult, error_result
+from local_runtime.ses.publisher import SesEventPublisher, published_event_types
 from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
 from local_runtime.streams.event_filter import matches_any
 from local_runtime.streams.records import PolledRecord, polled_record
-from local_runtime.template import LOCAL_REGION, StackTemplate
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import LambdaContextStub
 
 SEND_EMAIL_FUNCTION = "SendEmailFunction"
+EMAIL_EVENTS_FUNCTION = "EmailEventsFunction"
 
 
 class Crash(BaseException):
@@ -84,13 +95,22 @@ def invoked(call: Callable[[], Any]) -> InvocationResult:
 class Pipeline:
     template: StackTemplate
     stream_arn: str
+    resolver: Resolver
     invokes: list[dict[str, Any]] = field(default_factory=list)
     _iterators: dict[str, str] = field(default_factory=dict)
+    _ses_events: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         (source,) = self.template.stream_sources()
         self.source = source
         aws_clients.lambda_().meta.events.register("before-call.lambda.Invoke", self._capture_invoke)  # type: ignore[arg-type]
+        bus = DefaultEventBus(bind_rules(self.template, self.resolver), self._capture_event)
+        publisher = SesEventPublisher(published_event_types(self.template, self.resolver), bus.put_events)
+        self._ses_watcher = MotoSesWatcher([publisher])
+
+    def _capture_event(self, function_id: str, payload: bytes, request_id: str) -> None:
+        assert function_id == EMAIL_EVENTS_FUNCTION, function_id
+        self._ses_events.append(json.loads(payload))
 
     def _capture_invoke(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
         self.invokes.append(json.loads(params["body"]))
@@ -203,6 +223,25 @@ class Pipeline:
         self.process_stream(deliveries)
         self.deliver_emails(deliveries)
 
+    # ------------------------------------------------------------------ SES's events
+    def ses_events(self) -> list[dict[str, Any]]:
+        """SES's events about the emails sent since the last call, as the template's rule hands
+        them to email_events (EventBridge events, as AWS shapes them)."""
+        self._ses_watcher()
+        events, self._ses_events = self._ses_events, []
+        return events
+
+    def report(self, events: Sequence[dict[str, Any]], deliveries: int = 1) -> list[dict[str, Any]]:
+        """Hands each event to email_events, `deliveries` times; returns what each returned."""
+        from email_events.app import handler
+
+        return [handler(event, LambdaContextStub()) for event in events for _ in range(deliveries)]
+
+    def run_with_outcomes(self, deliveries: int = 1) -> list[dict[str, Any]]:
+        """The pipeline, then what SES reports about each email it sent."""
+        self.run(deliveries)
+        return self.report(self.ses_events(), deliveries)
+
     # ------------------------------------------------------------------ time side
     def schedules(self, interview_id: str) -> list[dict[str, Any]]:
         """The interview's schedules as EventBridge Scheduler holds them (GetSchedule answers)."""
@@ -236,6 +275,15 @@ def sent_emails() -> list[EmailMessage]:
     """Every email moto's SES accepted, parsed back with the standard library."""
     backend = ses_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION]
     return [email.message_from_string(m.raw_data, policy=email.policy.default) for m in backend.sent_messages]
+
+
+def sent_emails_with() -> list[tuple[EmailMessage, SentWith]]:
+    """Every email moto's SES accepted, with the configuration set and tags its send named."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION]
+    return [
+        (email.message_from_string(m.raw_data, policy=email.policy.default), sent_with(m))
+        for m in backend.sent_messages
+    ]
 
 
 def calendar_of(message: EmailMessage) -> dict[str, str]:

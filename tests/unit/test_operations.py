@@ -49,15 +49,22 @@ def _alarms_on(template: StackTemplate, namespace: str, metric_name: str, **dime
 
 
 def _failure_queues(template: StackTemplate) -> set[str]:
-    """Where Lambda parks what a function gave up on: stream and async on-failure destinations."""
+    """Where what a function gave up on is parked: stream and async on-failure destinations, and
+    the dead-letter queues of EventBridge rule targets."""
     queues = {source.on_failure_queue_id for source in template.stream_sources()}
     queues |= {spec.async_config.on_failure_queue_id for spec in template.functions.values()}
+    queues |= {target.dead_letter_queue_id for rule in template.event_rules() for target in rule.targets}
     return {queue for queue in queues if queue is not None}
 
 
 def test_every_failure_queue_has_a_depth_alarm(stack_template):
     queues = _failure_queues(stack_template)
-    assert queues == {"SessionFailuresQueue", "EmailFailuresQueue", "ScheduleFailuresQueue"}
+    assert queues == {
+        "SessionFailuresQueue",
+        "EmailFailuresQueue",
+        "ScheduleFailuresQueue",
+        "EmailEventFailuresQueue",
+    }
     for queue_id in queues:
         dimension = {"Fn::GetAtt": [queue_id, "QueueName"]}
         (alarm_id,) = _alarms_on(

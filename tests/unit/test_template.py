@@ -25,11 +25,13 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
             "CandidateSessionFunction",
             "CreateSessionFunction",
             "SendEmailFunction",
+            "EmailEventsFunction",
         ],
     ),
-    (settings.SessionSettings, ["CreateSessionFunction"]),
+    (settings.SessionSettings, ["CreateSessionFunction", "BookInterviewFunction"]),
     (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
     (settings.EmailSettings, ["SendEmailFunction"]),
+    (settings.EmailEventSettings, ["EmailEventsFunction"]),
 ]
 
 

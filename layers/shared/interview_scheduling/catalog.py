@@ -17,14 +17,16 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from interview_scheduling import aws_clients, bookable_slot, clock
+from interview_scheduling.candidate_address import unreachable_out
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import SlotStatus
-from interview_scheduling.errors import NotFound, RuleViolation
+from interview_scheduling.errors import Conflict, NotFound, RuleViolation
 from interview_scheduling.ids import new_id
 from interview_scheduling.models import Candidate, InterviewSlot, Job
 from interview_scheduling.schemas import (
     CandidateIn,
     CandidateOut,
+    CandidatePatch,
     JobIn,
     JobOut,
     PresignedPost,
@@ -124,8 +126,27 @@ def candidate_out(candidate: Candidate, *, has_resume_pdf: bool = False) -> Cand
         status=candidate.status,
         has_resume_pdf=has_resume_pdf,
         has_resume_text=bool(candidate.resume_text),
+        email_unreachable=unreachable_out(candidate.email_unreachable),
         created_at=candidate.created_at,
     )
+
+
+def update_candidate(org: str, job_id: str, candidate_id: str, patch: CandidatePatch) -> CandidateOut:
+    """Changes the fields given. A new address clears the mark SES's bounce or complaint left on
+    the old one (interview_scheduling.candidate_address); the same address again does not."""
+    candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
+    changes = patch.model_dump(exclude_unset=True)
+    actions = [getattr(Candidate, name).set(value) for name, value in changes.items()]
+    if changes.get("email", candidate.email) != candidate.email:
+        actions.append(Candidate.email_unreachable.remove())
+    actions.append(Candidate.updated_at.set(clock.now()))
+    # Unchanged since it was read, so the mark is cleared only for the address it was on.
+    changed = update_if(
+        candidate, actions, condition=(Candidate.org_id == org) & (Candidate.email == candidate.email)
+    )
+    if not changed:
+        raise Conflict("busy", "the candidate changed meanwhile; try again")
+    return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
 
 
 def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUploadOut:

@@ -6,7 +6,12 @@ message be lost: a transient failure is retried by Lambda, and the last attempt 
 
 What the candidate receives follows what they already know: a message for a revision that a
 later change replaced is not sent; a cancellation of an interview they were never told of is
-not sent; a new time for an interview they were never told of is sent as the invitation.
+not sent; a new time for an interview they were never told of is sent as the invitation; a
+resend is the current invitation again.
+
+Every send goes through the configuration set and carries the interview and the message key as
+tags, so each event SES publishes about it finds its ledger entry (email_outcomes). Nothing is
+sent to an address SES said takes no mail (candidate_address): the message is FAILED with why.
 """
 
 from datetime import timedelta
@@ -15,12 +20,13 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import aws_clients, clock, email_ledger
+from interview_scheduling import aws_clients, candidate_address, clock, email_ledger
 from interview_scheduling.email_ledger import Outcome
 from interview_scheduling.enums import EmailStatus, MessageKind
 from interview_scheduling.invitation import InvitationDetails, UnsendableMessage, build_message
 from interview_scheduling.models import InterviewSession
 from interview_scheduling.notifications import EmailRequest
+from interview_scheduling.ses_events import INTERVIEW_TAG, MESSAGE_TAG
 from interview_scheduling.session_keys import session_key
 from interview_scheduling.settings import EmailSettings, email_settings
 
@@ -66,6 +72,10 @@ def deliver(request: EmailRequest, time_left: timedelta) -> Outcome | None:
         return _record(
             request, session, Outcome(EmailStatus.SUPERSEDED, failure_reason="the link was revoked")
         )
+    address = candidate_address.address_for(session)
+    if address.unreachable is not None:
+        reason = f"not attempted: {address.unreachable}; give the candidate another address, then resend"
+        return _record(request, session, Outcome(EmailStatus.FAILED, failure_reason=reason))
     details = _details(session, request, settings)
     try:
         message = build_message(wording, details)
@@ -78,6 +88,8 @@ def _wording(request: EmailRequest, session: InterviewSession) -> MessageKind | 
     """Which email this message is, given what the candidate was already sent; or why none is due."""
     if request.revision < int(session.revision):
         return Outcome(EmailStatus.SUPERSEDED, failure_reason="a later change replaced it")
+    if request.kind == MessageKind.RESEND:
+        return MessageKind.INVITATION
     if request.kind == MessageKind.INVITATION or email_ledger.was_announced(session):
         return request.kind
     if email_ledger.announcement_in_flight(session, besides=request.message_key):
@@ -113,6 +125,12 @@ def _send(request: EmailRequest, session: InterviewSession, raw: bytes, settings
             FromEmailAddress=settings.sender_email,
             Destination={"ToAddresses": [session.candidate_email]},
             Content={"Raw": {"Data": raw}},
+            ConfigurationSetName=settings.ses_configuration_set,
+            # Tag values allow only [A-Za-z0-9_-]: interview ids and message keys are made of those.
+            EmailTags=[
+                {"Name": INTERVIEW_TAG, "Value": request.interview_id},
+                {"Name": MESSAGE_TAG, "Value": request.message_key},
+            ],
         )
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "Unknown")
@@ -168,6 +186,14 @@ def _retry_if_unfinished(request: EmailRequest) -> None:
 
 
 def _record(request: EmailRequest, session: InterviewSession, outcome: Outcome) -> Outcome:
-    email_ledger.record(session, request.message_key, outcome, clock.now())
-    logger.info("email outcome", extra={"email_message": request.message_key, "status": outcome.status})
+    recorded = email_ledger.record(session, request.message_key, outcome, clock.now())
+    logger.info(
+        "email outcome",
+        extra={
+            "email_message": request.message_key,
+            "status": outcome.status,
+            # False: SES reported on it first (delivered, bounced, ...); that stays.
+            "recorded": recorded,
+        },
+    )
     return outcome

@@ -52,10 +52,16 @@ class SessionStatus(StrEnum):
 class EmailStatus(StrEnum):
     PENDING = "PENDING"
     SENDING = "SENDING"
-    SENT = "SENT"
+    SENT = "SENT"  # SES accepted it
     FAILED = "FAILED"
     # Not sent: a later change made it moot (an invitation still queued when the interview was cancelled).
     SUPERSEDED = "SUPERSEDED"
+    # What SES reported afterwards (its events through the configuration set).
+    DELAYED = "DELAYED"  # the recipient's server has not taken it yet; SES keeps trying
+    DELIVERED = "DELIVERED"  # the recipient's server took it
+    BOUNCED = "BOUNCED"  # the recipient's server refused it: it did not reach the candidate
+    REJECTED = "REJECTED"  # SES found a virus in it and did not try to deliver it
+    COMPLAINED = "COMPLAINED"  # delivered, then marked as spam by the recipient
 
 
 class MessageKind(StrEnum):
@@ -65,3 +71,20 @@ class MessageKind(StrEnum):
     RESCHEDULE = "reschedule"
     CANCELLATION = "cancellation"
     REMINDER = "reminder"
+    # The current invitation again, asked for by the recruiter (after the address was corrected).
+    RESEND = "resend"
+
+
+class BounceType(StrEnum):
+    """SES's bounceType: only a Permanent bounce says the address will never take mail."""
+
+    PERMANENT = "Permanent"
+    TRANSIENT = "Transient"
+    UNDETERMINED = "Undetermined"
+
+
+class UnreachableReason(StrEnum):
+    """Why a candidate's address is not sent to any more."""
+
+    HARD_BOUNCE = "hard_bounce"
+    COMPLAINT = "complaint"

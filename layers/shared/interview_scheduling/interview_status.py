@@ -1,11 +1,13 @@
-"""What a recruiter sees of an interview: its state, its session's, and its emails' outcomes."""
+"""What a recruiter sees of an interview: its state, its session's, its emails' outcomes as SES
+reported them, and whether the candidate's address still takes mail."""
 
 from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import email_ledger
 from interview_scheduling.booking import find_interview
-from interview_scheduling.models import Interview, InterviewSession, InterviewSlot
-from interview_scheduling.schemas import EmailOut, InterviewOut, SessionSummary
+from interview_scheduling.candidate_address import unreachable_out
+from interview_scheduling.models import Candidate, EmailEntry, Interview, InterviewSession, InterviewSlot
+from interview_scheduling.schemas import DeliveryOut, EmailOut, InterviewOut, SessionSummary, UnreachableOut
 from interview_scheduling.time_rules import scheduled_at
 
 
@@ -32,7 +34,16 @@ def interview_out(interview: Interview) -> InterviewOut:
         updated_at=interview.updated_at,
         session=_session_summary(session),
         emails=_email_outcomes(session),
+        candidate_email_unreachable=_unreachable(interview),
     )
+
+
+def _unreachable(interview: Interview) -> UnreachableOut | None:
+    try:
+        candidate = Candidate.get(interview.job_id, interview.candidate_id)
+    except DoesNotExist:
+        return None
+    return unreachable_out(candidate.email_unreachable)
 
 
 def _session_summary(session: InterviewSession | None) -> SessionSummary | None:
@@ -52,6 +63,12 @@ def _email_outcomes(session: InterviewSession | None) -> list[EmailOut]:
             status=entry.status,
             message_id=entry.message_id,
             failure_reason=entry.failure_reason,
+            delivery=_delivery(entry),
         )
         for key, entry in email_ledger.entries(session)
     ]
+
+
+def _delivery(entry: EmailEntry) -> DeliveryOut | None:
+    reported = DeliveryOut.model_validate({name: getattr(entry, name) for name in DeliveryOut.model_fields})
+    return reported if reported.model_dump(exclude_none=True) else None

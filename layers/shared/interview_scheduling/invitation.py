@@ -82,6 +82,8 @@ _WORDING = {
         status="CANCELLED",
     ),
 }
+# A resend is the current invitation again, word for word.
+_WORDING[MessageKind.RESEND] = _WORDING[MessageKind.INVITATION]
 
 # SMTP policy: CRLF line endings throughout, as raw SES content requires.
 _POLICY = SMTP

@@ -25,6 +25,7 @@ from interview_scheduling.enums import (
     InterviewType,
     SessionStatus,
     SlotStatus,
+    UnreachableReason,
 )
 from interview_scheduling.settings import data_settings
 
@@ -62,6 +63,19 @@ class Job(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class UnreachableMark(MapAttribute[str, Any]):
+    """Set on a candidate whose address bounced permanently or complained: nothing more is sent to
+    it until the recruiter gives another address (interview_scheduling.candidate_address)."""
+
+    reason = EnumAttribute(UnreachableReason)
+    # What SES said: the bounce's type, subtype and diagnostic code, or the complaint's feedback type.
+    detail = UnicodeAttribute(null=True)
+    marked_at = UTCDateTimeAttribute()
+    # The message whose outcome made the mark, so the recruiter can find it on the interview.
+    interview_id = UnicodeAttribute()
+    message_key = UnicodeAttribute()
+
+
 class Candidate(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("candidates_table")
@@ -80,7 +94,9 @@ class Candidate(Model):
     resume_extraction = UnicodeAttribute(null=True)
     # The booking guard: set while the candidate has an active interview for this job.
     active_interview_id = UnicodeAttribute(null=True)
+    email_unreachable = UnreachableMark(null=True)
     created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class InterviewSlot(Model):
@@ -133,6 +149,18 @@ class EmailEntry(MapAttribute[str, Any]):
     attempts = NumberAttribute(default=0)
     message_id = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+    # What SES reported after accepting it; each time is SES's own, kept once however often told.
+    delayed_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+    bounced_at = UTCDateTimeAttribute(null=True)
+    rejected_at = UTCDateTimeAttribute(null=True)
+    complained_at = UTCDateTimeAttribute(null=True)
+    bounce_type = UnicodeAttribute(null=True)
+    bounce_subtype = UnicodeAttribute(null=True)
+    # The receiving server's answer for the candidate's address (a bounce's or a delay's).
+    diagnostic_code = UnicodeAttribute(null=True)
+    delay_type = UnicodeAttribute(null=True)
+    complaint_type = UnicodeAttribute(null=True)
 
 
 class SessionsByKeyHash(GlobalSecondaryIndex["InterviewSession"]):

@@ -21,10 +21,13 @@ class EmailRequest(BaseModel):
     revision: int = Field(ge=0)
     # Which reminder: minutes before the start (reminders only).
     reminder_minutes: int | None = Field(default=None, ge=1)
+    # Which resend: named after the request that asked for it (resends only).
+    resend: str | None = Field(default=None, pattern=r"^[0-9a-f]{1,32}$")
 
     @property
     def message_key(self) -> str:
-        return email_ledger.message_key(self.kind, self.revision, self.reminder_minutes)
+        which = self.reminder_minutes if self.reminder_minutes is not None else self.resend
+        return email_ledger.message_key(self.kind, self.revision, which)
 
 
 def request_email(request: EmailRequest) -> None:

@@ -24,6 +24,7 @@ from interview_scheduling.enums import (
     InterviewStatus,
     InterviewType,
     SlotStatus,
+    UnreachableReason,
 )
 from interview_scheduling.time_rules import InvalidLocalTime, zone
 
@@ -109,6 +110,44 @@ class CandidateIn(_Input):
         return email
 
 
+class CandidatePatch(_Input):
+    """The fields to change; those left out stay. A new email clears an unreachable mark."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    full_name: ShortText | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
+    phone: Phone | None = None
+    work_experience: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+    domain: Label | None = None
+    status: Label | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _mailable(cls, email: str | None) -> str | None:
+        if email is not None and not email.isascii():
+            raise ValueError("the address must be plain ASCII")
+        return email
+
+    @field_validator("full_name", "email", mode="before")
+    @classmethod
+    def _kept(cls, value: object) -> object:
+        # Optional to send, but a candidate always has a name and an address.
+        if value is None:
+            raise ValueError("cannot be removed")
+        return value
+
+
+class UnreachableOut(BaseModel):
+    """SES said the candidate's address takes no mail: nothing more is sent to it until it changes."""
+
+    reason: UnreachableReason
+    detail: str | None = Field(default=None, description="What SES said: bounce type/subtype and diagnostic")
+    since: datetime
+    interview_id: str = Field(description="The interview whose email bounced or was marked as spam")
+    message: str = Field(description="Which email, as `kind` on the interview's emails")
+
+
 class CandidateOut(BaseModel):
     candidate_id: str
     job_id: str
@@ -120,6 +159,9 @@ class CandidateOut(BaseModel):
     status: str | None = None
     has_resume_pdf: bool
     has_resume_text: bool
+    email_unreachable: UnreachableOut | None = Field(
+        default=None, description="Set after a permanent bounce or a complaint; a new email clears it."
+    )
     created_at: datetime
 
 
@@ -216,11 +258,29 @@ class BookingOut(BaseModel):
     created_at: datetime
 
 
+class DeliveryOut(BaseModel):
+    """What SES reported after accepting the email; times are SES's."""
+
+    delayed_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    rejected_at: datetime | None = None
+    complained_at: datetime | None = None
+    bounce_type: str | None = Field(default=None, description="Permanent, Transient or Undetermined")
+    bounce_subtype: str | None = None
+    diagnostic_code: str | None = Field(
+        default=None, description="The receiving server's answer for the candidate's address"
+    )
+    delay_type: str | None = None
+    complaint_type: str | None = None
+
+
 class EmailOut(BaseModel):
     kind: str
     status: EmailStatus
     message_id: str | None = None
     failure_reason: str | None = None
+    delivery: DeliveryOut | None = Field(default=None, description="Present once SES reported on it")
 
 
 class SessionSummary(BaseModel):
@@ -244,6 +304,9 @@ class InterviewOut(BaseModel):
         description="Present once the session exists; never holds the key."
     )
     emails: list[EmailOut]
+    candidate_email_unreachable: UnreachableOut | None = Field(
+        default=None, description="The candidate's address takes no mail (see the candidate)."
+    )
 
 
 # ---------------------------------------------------------------- the candidate's side

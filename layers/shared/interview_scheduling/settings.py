@@ -80,8 +80,15 @@ class SessionWindowSettings(FromEnvironment):
 class EmailSettings(FromEnvironment):
     sender_email: str = Field(min_length=3)
     interview_base_url: HttpUrl
+    # Every send names it, so SES publishes what becomes of the email (email_events reads it).
+    ses_configuration_set: str = Field(min_length=1, max_length=64)
     # Lambda's asynchronous attempts (1 + MaximumRetryAttempts): the last one records FAILED.
     max_send_attempts: int = Field(default=3, ge=1)
+
+
+class EmailEventSettings(FromEnvironment):
+    # Only events of mail sent through this configuration set are this system's.
+    ses_configuration_set: str = Field(min_length=1, max_length=64)
 
 
 @lru_cache(maxsize=1)
@@ -119,6 +126,11 @@ def email_settings() -> EmailSettings:
     return EmailSettings.from_environment()
 
 
+@lru_cache(maxsize=1)
+def email_event_settings() -> EmailEventSettings:
+    return EmailEventSettings.from_environment()
+
+
 def reset_settings() -> None:
     """Forget what was read, so the next call reads the environment again (tests, local runs)."""
     for loader in (
@@ -129,5 +141,6 @@ def reset_settings() -> None:
         schedule_settings,
         session_window_settings,
         email_settings,
+        email_event_settings,
     ):
         loader.cache_clear()

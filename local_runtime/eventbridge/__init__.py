@@ -1,0 +1,1 @@
+"""Amazon EventBridge's default bus: the template's rules and their targets."""

@@ -1,0 +1,1 @@
+"""Amazon SES's side of sending, beyond moto: the mailbox simulator and event publishing."""
