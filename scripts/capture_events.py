@@ -72,6 +72,7 @@ STEPS: Final = (
     Step("BookInterviewFunction", "book-interview", BOOKED_AT),
     Step("CreateSessionFunction", "interview-booked", BOOKED_AT),
     Step("SendEmailFunction", "invitation", BOOKED_AT),
+    Step("EmailEventsFunction", "invitation-delivered", BOOKED_AT),
     Step("TimeEventsFunction", "reminder", SLOT_START - timedelta(days=1)),
     Step("CandidateSessionFunction", "get-session", SLOT_START - timedelta(minutes=10)),
 )
@@ -209,6 +210,25 @@ def stream_batch(session: boto3.Session, stream_arn: str, event_name: str) -> di
     return {"Records": records}
 
 
+def delivery_event(template: StackTemplate) -> dict[str, Any]:
+    """SES's Delivery event for the email just sent, as the template's rule hands it to
+    email_events (the local runtime's SES event publishing and EventBridge rule make it)."""
+    from local_runtime.aws.outbox import MotoSesWatcher  # noqa: PLC0415
+    from local_runtime.eventbridge.bus import DefaultEventBus, bind_rules  # noqa: PLC0415
+    from local_runtime.ses.publisher import SesEventPublisher, published_event_types  # noqa: PLC0415
+
+    resolver = Resolver(template, LOCAL_PARAMETERS, {})
+    caught: list[dict[str, Any]] = []
+    bus = DefaultEventBus(
+        bind_rules(template, resolver), lambda _, payload, __: caught.append(json.loads(payload))
+    )
+    publisher = SesEventPublisher(
+        published_event_types(template, resolver), bus.put_events, lambda: BOOKED_AT
+    )
+    MotoSesWatcher([publisher])()
+    return next(event for event in caught if event["detail-type"] == "Email Delivered")
+
+
 def reminder_input(session: boto3.Session, group: str, interview_id: str) -> dict[str, Any]:
     """The input of the interview's first reminder schedule, as EventBridge Scheduler sends it."""
     scheduler = session.client("scheduler")
@@ -245,7 +265,9 @@ def capture(
         results[step.name] = json.loads(body) if body else answer
         return results[step.name]
 
-    create_job, create_candidate, create_slot, book, booked, invitation, reminder, get_session = STEPS
+    create_job, create_candidate, create_slot, book, booked, invitation, delivered, reminder, get_session = (
+        STEPS
+    )
     job_id = run(create_job, http_event(template, "POST", "/jobs", JOB))["job_id"]
     candidate = run(create_candidate, http_event(template, "POST", f"/jobs/{job_id}/candidates", CANDIDATE))
     slot = run(create_slot, http_event(template, "POST", f"/jobs/{job_id}/slots", SLOT))
@@ -258,6 +280,7 @@ def capture(
     run(booked, stream_batch(session, stream_arn, "INSERT"))
     (email_request,) = catcher.payloads
     run(invitation, email_request)
+    run(delivered, delivery_event(template))
     run(reminder, reminder_input(session, schedule_settings().schedule_group, interview_id))
     from interview_scheduling.session_keys import session_key  # noqa: PLC0415
 
@@ -304,7 +327,7 @@ def write_json(path: Path, document: Any) -> None:
 def main() -> None:
     from moto import mock_aws  # noqa: PLC0415
 
-    from local_runtime.aws import moto_transactions  # noqa: PLC0415
+    from local_runtime.aws import moto_sesv2, moto_transactions  # noqa: PLC0415
     from local_runtime.aws.resources import create_resources, verify_sender_identity  # noqa: PLC0415
 
     template = StackTemplate()
@@ -319,6 +342,7 @@ def main() -> None:
         os.environ[name] = value
     os.environ.pop("AWS_ENDPOINT_URL", None)
     moto_transactions.install()
+    moto_sesv2.install()  # keeps each send's configuration set and tags, as SES's events carry them
     with mock_aws():
         from interview_scheduling.settings import reset_settings  # noqa: PLC0415
 

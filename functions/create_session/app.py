@@ -83,7 +83,7 @@ def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, A
     if failures and len(failures) == len(records):
         # Nothing went through: fail the invocation, so Lambda bisects and retries the batch.
         raise BatchProcessingError(
-            "every record of the batch failed",
+            "All records failed processing: every record of the batch failed",
             [(type(f.error), f.error, f.error.__traceback__) for f in failures],
         )
     return {
