@@ -23,6 +23,9 @@ EMULATED_TYPES: Final = frozenset(
         "AWS::SQS::Queue",
         "AWS::SecretsManager::Secret",
         "AWS::Scheduler::ScheduleGroup",  # and the schedules in it, fired by the runtime
+        "AWS::SES::ConfigurationSet",  # created, so sends may name it
+        "AWS::SES::ConfigurationSetEventDestination",  # SES's events, as the mailbox simulator answers
+        "AWS::Events::Rule",  # the default bus routes matching events to the rule's targets
     }
 )
 

@@ -10,12 +10,13 @@ LEFT_OUT = {
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
     "AWS::IAM::Role",
+    "AWS::Lambda::Permission",
     "AWS::Logs::LogGroup",
     "AWS::S3::BucketPolicy",
-    "AWS::SES::ConfigurationSet",
     "AWS::SES::EmailIdentity",
     "AWS::SNS::Subscription",
     "AWS::SNS::Topic",
+    "AWS::SQS::QueuePolicy",
 }
 
 
