@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,6 +15,7 @@ from interview_scheduling.http_api import (
     IdPath,
     create_resolver,
     created,
+    idempotency_key_header,
     organisation_of,
     responses,
     serve,
@@ -39,11 +40,8 @@ def book_interview(
     request: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[
         str | None,
-        Header(
-            alias="idempotency-key",
-            max_length=128,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Repeat a request with the same key to get the same interview, never a second one.",
+        idempotency_key_header(
+            "Repeat a request with the same key to get the same interview, never a second one."
         ),
     ] = None,
 ) -> Response[BookingOut]:
@@ -97,12 +95,7 @@ def resend_invitation(
     interview_id: IdPath,
     idempotency_key: Annotated[
         str | None,
-        Header(
-            alias="idempotency-key",
-            max_length=128,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Repeat a request with the same key to send the invitation once, not again.",
-        ),
+        idempotency_key_header("Repeat a request with the same key to send the invitation once, not again."),
     ] = None,
 ) -> Response[InterviewOut]:
     org = organisation_of(router.current_event)

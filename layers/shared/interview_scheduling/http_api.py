@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -163,3 +163,8 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 def created(body: T) -> Response[T]:
     return Response(HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def idempotency_key_header(description: str) -> Header:
+    """The `Idempotency-Key` request header (IETF draft): printable ASCII, at most 128 characters."""
+    return Header(alias="idempotency-key", max_length=128, pattern=r"^[\x21-\x7e]+$", description=description)
