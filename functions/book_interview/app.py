@@ -1,17 +1,23 @@
-"""HTTP: book, cancel and reschedule interviews, and read their status."""
+"""HTTP: book, cancel and reschedule interviews, read their status and list them."""
 
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
 
-from interview_scheduling import booking, settings
+from interview_scheduling import booking, interview_lists, settings
+from interview_scheduling.enums import InterviewStatus
 from interview_scheduling.http_api import (
+    CursorQuery,
+    FromQuery,
     IdPath,
+    LimitQuery,
+    ToQuery,
     create_resolver,
     created,
     organisation_of,
@@ -19,7 +25,15 @@ from interview_scheduling.http_api import (
     serve,
 )
 from interview_scheduling.interview_status import describe_interview, interview_out
-from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, RescheduleIn
+from interview_scheduling.pagination import DEFAULT_LIMIT, TimeRange
+from interview_scheduling.schemas import (
+    ID_PATTERN,
+    BookingIn,
+    BookingOut,
+    InterviewOut,
+    InterviewPage,
+    RescheduleIn,
+)
 
 # Cold start: a missing or invalid setting fails the init, not the tenth request.
 settings.data_settings()
@@ -52,6 +66,56 @@ def book_interview(
         "interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed}
     )
     return created(BookingOut.model_validate(interview.attribute_values))
+
+
+@router.get(
+    "/jobs/<job_id>/interviews", responses=responses(200, InterviewPage, 400, 403, 404), tags=["interviews"]
+)
+def list_job_interviews(
+    job_id: IdPath,
+    *,
+    status: Annotated[InterviewStatus | None, Query()] = None,
+    scheduled_from: FromQuery = None,
+    scheduled_before: ToQuery = None,
+    candidate_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> InterviewPage:
+    """The job's interviews by scheduled time, then id; `from` and `to` bound the scheduled time."""
+    return interview_lists.job_interviews(
+        organisation_of(router.current_event),
+        job_id,
+        status=status,
+        scheduled=TimeRange(scheduled_from, scheduled_before),
+        candidate_id=candidate_id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/interviews", responses=responses(200, InterviewPage, 400, 403), tags=["interviews"])
+def list_interviews(
+    *,
+    status: Annotated[InterviewStatus | None, Query()] = None,
+    scheduled_from: FromQuery = None,
+    scheduled_before: ToQuery = None,
+    updated_after: Annotated[
+        AwareDatetime | None,
+        Query(description="Every interview changed at or after this instant, cancelled ones too, by change"),
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> InterviewPage:
+    """The organisation's interviews by scheduled time, then id; with `updated_after`, by the time
+    of their last change, then id (for incremental syncs)."""
+    return interview_lists.organisation_interviews(
+        organisation_of(router.current_event),
+        status=status,
+        scheduled=TimeRange(scheduled_from, scheduled_before),
+        updated_after=updated_after,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 @router.get(

@@ -11,18 +11,25 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import catalog, settings
 from interview_scheduling.http_api import (
+    CursorQuery,
+    FromQuery,
     IdPath,
+    LimitQuery,
+    ToQuery,
     create_resolver,
     created,
     organisation_of,
     responses,
     serve,
 )
+from interview_scheduling.pagination import DEFAULT_LIMIT, TimeRange
 from interview_scheduling.schemas import (
     CandidateIn,
     CandidateOut,
+    CandidatePage,
     JobIn,
     JobOut,
+    JobPage,
     ResumeUploadIn,
     ResumeUploadOut,
     SlotIn,
@@ -43,6 +50,11 @@ def create_job(job: Annotated[JobIn, Body()]) -> Response[JobOut]:
     return created(catalog.create_job(organisation_of(router.current_event), job))
 
 
+@router.get("/jobs", responses=responses(200, JobPage, 400, 403), tags=["catalog"])
+def list_jobs(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> JobPage:
+    return catalog.list_jobs(organisation_of(router.current_event), limit, cursor)
+
+
 @router.get("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
 def get_job(job_id: IdPath) -> JobOut:
     return catalog.get_job(organisation_of(router.current_event), job_id)
@@ -52,6 +64,15 @@ def get_job(job_id: IdPath) -> JobOut:
 def create_candidate(job_id: IdPath, candidate: Annotated[CandidateIn, Body()]) -> Response[CandidateOut]:
     org = organisation_of(router.current_event)
     return created(catalog.create_candidate(org, job_id, candidate))
+
+
+@router.get(
+    "/jobs/<job_id>/candidates", responses=responses(200, CandidatePage, 400, 403, 404), tags=["catalog"]
+)
+def list_candidates(
+    job_id: IdPath, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
+) -> CandidatePage:
+    return catalog.list_candidates(organisation_of(router.current_event), job_id, limit, cursor)
 
 
 @router.get(
@@ -80,15 +101,21 @@ def create_slot(job_id: IdPath, slot: Annotated[SlotIn, Body()]) -> Response[Slo
     return created(catalog.create_slot(organisation_of(router.current_event), job_id, slot))
 
 
-@router.get("/jobs/<job_id>/slots", responses=responses(200, SlotPage, 403, 404), tags=["catalog"])
+@router.get("/jobs/<job_id>/slots", responses=responses(200, SlotPage, 400, 403, 404), tags=["catalog"])
 def list_slots(
     job_id: IdPath,
+    *,
     available: Annotated[bool, Query(description="Only open, future slots with a free seat")] = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    starts_from: FromQuery = None,
+    starts_before: ToQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
 ) -> SlotPage:
     org = organisation_of(router.current_event)
-    return catalog.list_slots(org, job_id, available, limit, next_token)
+    starts = TimeRange(starts_from, starts_before)
+    return catalog.list_slots(
+        org, job_id, available_only=available, starts=starts, limit=limit, cursor=cursor
+    )
 
 
 app = create_resolver(router)

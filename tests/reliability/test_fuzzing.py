@@ -45,13 +45,17 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 # What each operation answers when it succeeds (README, and the handlers' return types).
 SUCCESS = {
     ("post", "/jobs"): (201, "JobOut"),
+    ("get", "/jobs"): (200, "JobPage"),
     ("get", "/jobs/{job_id}"): (200, "JobOut"),
     ("post", "/jobs/{job_id}/candidates"): (201, "CandidateOut"),
+    ("get", "/jobs/{job_id}/candidates"): (200, "CandidatePage"),
     ("get", "/jobs/{job_id}/candidates/{candidate_id}"): (200, "CandidateOut"),
     ("post", "/jobs/{job_id}/candidates/{candidate_id}/resume"): (201, "ResumeUploadOut"),
     ("post", "/jobs/{job_id}/slots"): (201, "SlotOut"),
     ("get", "/jobs/{job_id}/slots"): (200, "SlotPage"),
     ("post", "/jobs/{job_id}/interviews"): (201, "BookingOut"),
+    ("get", "/jobs/{job_id}/interviews"): (200, "InterviewPage"),
+    ("get", "/interviews"): (200, "InterviewPage"),
     ("get", "/jobs/{job_id}/interviews/{interview_id}"): (200, "InterviewOut"),
     ("post", "/jobs/{job_id}/interviews/{interview_id}/cancel"): (200, "InterviewOut"),
     ("post", "/jobs/{job_id}/interviews/{interview_id}/reschedule"): (200, "InterviewOut"),

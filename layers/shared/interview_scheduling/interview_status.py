@@ -4,8 +4,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import email_ledger
 from interview_scheduling.booking import find_interview
-from interview_scheduling.models import Interview, InterviewSession, InterviewSlot
-from interview_scheduling.schemas import EmailOut, InterviewOut, SessionSummary
+from interview_scheduling.models import Interview, InterviewSession
+from interview_scheduling.schemas import EmailOut, InterviewOut, InterviewSummary, SessionSummary
 from interview_scheduling.time_rules import scheduled_at
 
 
@@ -14,7 +14,6 @@ def describe_interview(org: str, job_id: str, interview_id: str) -> InterviewOut
 
 
 def interview_out(interview: Interview) -> InterviewOut:
-    slot = InterviewSlot.get(interview.job_id, interview.slot_id)
     try:
         session: InterviewSession | None = InterviewSession.get(interview.interview_id)
     except DoesNotExist:
@@ -25,13 +24,28 @@ def interview_out(interview: Interview) -> InterviewOut:
         candidate_id=interview.candidate_id,
         slot_id=interview.slot_id,
         status=interview.status,
-        scheduled_at=scheduled_at(interview, slot),
+        scheduled_at=scheduled_at(interview),
         booking_notes=interview.booking_notes,
         revision=int(interview.revision),
         created_at=interview.created_at,
         updated_at=interview.updated_at,
         session=_session_summary(session),
         emails=_email_outcomes(session),
+    )
+
+
+def interview_summary(interview: Interview) -> InterviewSummary:
+    """The interview as a list shows it, from what its indexes hold."""
+    return InterviewSummary(
+        interview_id=interview.interview_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        slot_id=interview.slot_id,
+        status=interview.status,
+        scheduled_at=scheduled_at(interview),
+        revision=int(interview.revision),
+        created_at=interview.created_at,
+        updated_at=interview.updated_at,
     )
 
 

@@ -77,6 +77,16 @@ class JobOut(BaseModel):
     created_at: datetime
 
 
+NEXT_CURSOR = Field(
+    description="Pass as `cursor`, with the same filters, for the next page; null on the last page."
+)
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
 # ---------------------------------------------------------------- candidates
 class CandidateIn(_Input):
     # Built on first use: only the catalog takes candidates, and email validation is costly to load.
@@ -113,6 +123,23 @@ class CandidateOut(BaseModel):
     has_resume_pdf: bool
     has_resume_text: bool
     created_at: datetime
+
+
+class CandidateSummary(BaseModel):
+    candidate_id: str
+    job_id: str
+    full_name: str
+    email: str
+    phone: str | None = None
+    work_experience: str | None = None
+    domain: str | None = None
+    status: str | None = None
+    created_at: datetime
+
+
+class CandidatePage(BaseModel):
+    items: list[CandidateSummary]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class ResumeUploadIn(_Input):
@@ -181,7 +208,7 @@ class SlotOut(BaseModel):
 
 class SlotPage(BaseModel):
     items: list[SlotOut]
-    next_token: str | None = Field(description="Pass as `next_token` to get the next page.")
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # ---------------------------------------------------------------- interviews
@@ -204,6 +231,7 @@ class BookingOut(BaseModel):
     slot_id: str
     status: InterviewStatus
     booking_notes: str | None = None
+    scheduled_at: datetime
     revision: int
     created_at: datetime
 
@@ -219,6 +247,25 @@ class SessionSummary(BaseModel):
     status: str
     scheduled_at: datetime
     resume_extraction: str | None = None
+
+
+class InterviewSummary(BaseModel):
+    """An interview as the lists show it: no session or emails (GET it for those)."""
+
+    interview_id: str
+    job_id: str
+    candidate_id: str
+    slot_id: str
+    status: InterviewStatus
+    scheduled_at: datetime
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class InterviewPage(BaseModel):
+    items: list[InterviewSummary]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class InterviewOut(BaseModel):

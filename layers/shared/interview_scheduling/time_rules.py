@@ -50,14 +50,15 @@ def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
     return instant
 
 
-def scheduled_at(interview: "Interview", slot: "InterviewSlot") -> datetime:
-    """`started_at` once the interview has begun, else the slot's start (UTC, derived at slot creation)."""
-    return interview.started_at or slot.starts_at
+def scheduled_at(interview: "Interview") -> datetime:
+    """`started_at` once the interview has begun, else its slot's start (copied when it was booked
+    or moved, under the condition that the slot still started then)."""
+    return interview.started_at or interview.scheduled_at
 
 
 def session_times(interview: "Interview", slot: "InterviewSlot") -> tuple[datetime, datetime]:
     """When the session starts and ends: it lasts as long as its slot."""
-    starts = scheduled_at(interview, slot)
+    starts = scheduled_at(interview)
     return starts, starts + (slot.ends_at - slot.starts_at)
 
 

@@ -1,0 +1,127 @@
+"""Slots as a calendar has them: listed by start time, the available ones from the slots with a
+seat free."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from interview_scheduling.models import InterviewSlot
+from tests.support.catalog import book_interview, create_candidate, create_job, create_slot
+
+
+@pytest.fixture
+def job(api):
+    return create_job(api)
+
+
+# ---------------------------------------------------------------- listing by time
+def test_slots_are_listed_by_start_within_from_and_to(api, job):
+    days = [create_slot(api, job, starts_in=timedelta(days=d)) for d in (3, 1, 2)]
+    starts = {s: InterviewSlot.get(job, s).starts_at for s in days}
+    by_start = sorted(days, key=lambda slot_id: starts[slot_id])
+
+    def listed(**query):
+        response = api.get(
+            f"/jobs/{job}/slots", query={k.rstrip("_"): v.isoformat() for k, v in query.items()}
+        )
+        assert response.status == 200, response.body
+        return [s["slot_id"] for s in response.body["items"]]
+
+    assert listed() == by_start
+    assert listed(from_=starts[by_start[1]]) == by_start[1:]
+    assert listed(to=starts[by_start[1]]) == by_start[:1]
+    assert listed(from_=starts[by_start[0]], to=starts[by_start[2]]) == by_start[:2]
+
+
+def test_past_slots_are_never_available_whatever_the_range(api, job):
+    past = create_slot(api, job, starts_in=timedelta(hours=1))
+    future = create_slot(api, job, starts_in=timedelta(days=1))
+    record = InterviewSlot.get(job, past)
+    earlier = record.starts_at - timedelta(days=2)
+    record.update(
+        actions=[
+            InterviewSlot.starts_at.set(earlier),
+            InterviewSlot.start_key.set(f"{earlier.isoformat(timespec='microseconds')}#{past}"),
+        ]
+    )
+    long_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+
+    everything = api.get(f"/jobs/{job}/slots", query={"from": long_ago}).body["items"]
+    available = api.get(f"/jobs/{job}/slots", query={"available": "true", "from": long_ago}).body["items"]
+    only_past = api.get(
+        f"/jobs/{job}/slots", query={"available": "true", "to": datetime.now(UTC).isoformat()}
+    ).body["items"]
+
+    assert [s["slot_id"] for s in everything] == [past, future]
+    assert everything[0]["available"] is False
+    assert [s["slot_id"] for s in available] == [future]
+    assert only_past == []
+
+
+def test_slots_from_after_to_are_refused(api, job):
+    response = api.get(
+        f"/jobs/{job}/slots", query={"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"}
+    )
+
+    assert response.status == 422
+    assert response.body["reason"] == "invalid_time_range"
+
+
+# ---------------------------------------------------------------- available: the index of free seats
+def available_ids(api, job_id, limit="100"):
+    response = api.get(f"/jobs/{job_id}/slots", query={"available": "true", "limit": limit})
+    assert response.status == 200, response.body
+    return [s["slot_id"] for s in response.body["items"]], response.body["next_cursor"]
+
+
+def test_available_slots_are_read_from_the_slots_with_a_free_seat_not_filtered_out_of_all(api, job):
+    slots = [create_slot(api, job, starts_in=timedelta(days=1, minutes=n)) for n in range(6)]
+    for n, slot_id in enumerate(slots[:4]):  # the first four are full
+        book_interview(api, job, create_candidate(api, job, email=f"c{n}@example.com"), slot_id)
+
+    assert available_ids(api, job, limit="2") == (slots[4:], None)  # one page, no empty ones before it
+
+
+def test_a_slot_leaves_the_available_list_with_its_last_seat_and_comes_back_with_a_cancel(api, job):
+    slot_id = create_slot(api, job, capacity=3)
+    interviews = [
+        book_interview(api, job, create_candidate(api, job, email=f"c{n}@example.com"), slot_id)
+        for n in range(2)
+    ]
+    assert available_ids(api, job)[0] == [slot_id]
+
+    last = book_interview(api, job, create_candidate(api, job, email="last@example.com"), slot_id)
+    assert available_ids(api, job)[0] == []
+    assert InterviewSlot.get(job, slot_id).free_seat_key is None
+
+    api.post(f"/jobs/{job}/interviews/{interviews[0]}/cancel")
+    assert available_ids(api, job)[0] == [slot_id]
+    other = create_slot(api, job, starts_in=timedelta(days=4), capacity=2)
+    assert api.post(f"/jobs/{job}/interviews/{last}/reschedule", {"slot_id": other}).status == 200
+    assert available_ids(api, job)[0] == [slot_id, other]
+
+
+def test_a_booking_that_read_a_seat_count_another_booking_changed_reads_again(api, job, monkeypatch):
+    from interview_scheduling import booking
+
+    slot_id = create_slot(api, job, capacity=2)
+    stale = InterviewSlot.get(job, slot_id)  # one seat taken of two, as read: not the last one
+    book_interview(api, job, create_candidate(api, job, email="first@example.com"), slot_id)
+    real_read = booking._slot_of
+    reads = []
+
+    def stale_first(org, job_id, wanted):
+        reads.append(wanted)
+        return stale if len(reads) == 1 else real_read(org, job_id, wanted)
+
+    monkeypatch.setattr(booking, "_slot_of", stale_first)
+    response = api.post(
+        f"/jobs/{job}/interviews", {"candidate_id": create_candidate(api, job), "slot_id": slot_id}
+    )
+
+    assert response.status == 201
+    assert len(reads) == 2
+    slot = InterviewSlot.get(job, slot_id)
+    assert slot.booked_count == 2
+    assert slot.free_seat_key is None
+    assert available_ids(api, job)[0] == []
