@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
 from interview_scheduling import booking, interview_lists, settings
-from interview_scheduling.enums import InterviewStatus
+from interview_scheduling.enums import Actor, InterviewStatus
 from interview_scheduling.http_api import (
     CursorQuery,
     FromQuery,
@@ -30,6 +30,7 @@ from interview_scheduling.schemas import (
     ID_PATTERN,
     BookingIn,
     BookingOut,
+    CancelIn,
     InterviewOut,
     InterviewPage,
     RescheduleIn,
@@ -60,7 +61,7 @@ def book_interview(
     ] = None,
 ) -> Response[BookingOut]:
     org = organisation_of(router.current_event)
-    result = booking.book_interview(org, job_id, request, idempotency_key)
+    result = booking.book_interview(org, job_id, request, idempotency_key, Actor.RECRUITER)
     interview = result.interview
     logger.info(
         "interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed}
@@ -132,9 +133,12 @@ def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
     responses=responses(200, InterviewOut, 403, 404, 409),
     tags=["interviews"],
 )
-def cancel_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
+def cancel_interview(
+    job_id: IdPath, interview_id: IdPath, request: Annotated[CancelIn | None, Body()] = None
+) -> InterviewOut:
     org = organisation_of(router.current_event)
-    return interview_out(booking.cancel_interview(org, job_id, interview_id))
+    cancelled = booking.cancel_interview(org, job_id, interview_id, request or CancelIn(), Actor.RECRUITER)
+    return interview_out(cancelled)
 
 
 @router.post(
@@ -146,7 +150,7 @@ def reschedule_interview(
     job_id: IdPath, interview_id: IdPath, request: Annotated[RescheduleIn, Body()]
 ) -> InterviewOut:
     org = organisation_of(router.current_event)
-    return interview_out(booking.reschedule_interview(org, job_id, interview_id, request))
+    return interview_out(booking.reschedule_interview(org, job_id, interview_id, request, Actor.RECRUITER))
 
 
 app = create_resolver(router)

@@ -12,6 +12,7 @@ import pytest
 from botocore.client import BaseClient
 
 from interview_scheduling import booking, clock
+from interview_scheduling.enums import Actor
 from interview_scheduling.ids import new_id
 from interview_scheduling.listing_keys import job_scope, ordered
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
@@ -48,6 +49,7 @@ def seed_interviews(org: str, job_id: str, slot_ids: list[str], per_slot: int) -
                     booking_notes=None,
                     request_fingerprint=new_id(),
                     now=now,
+                    by=Actor.RECRUITER,
                 )
                 written.save(interview)
                 interviews.append(interview)

@@ -7,6 +7,7 @@ is refused, the items that refused decide the answer.
 
 The one read before writing is the slot's (consistent), for the start time the interview
 carries; the seat is taken only if the slot still starts then, so that time can't be stale.
+Each change appends its entry to the interview's history in the same transaction.
 """
 
 import hashlib
@@ -18,13 +19,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import bookable_slot, clock, listing_keys
+from interview_scheduling import bookable_slot, clock, interview_history, listing_keys
 from interview_scheduling.conditional_writes import Refused, Transaction, transact
-from interview_scheduling.enums import InterviewStatus
+from interview_scheduling.enums import Actor, InterviewStatus, TimelineKind
 from interview_scheduling.errors import Conflict, NotFound, RuleViolation, UnprocessableRequest
 from interview_scheduling.ids import derived_id, new_id
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
-from interview_scheduling.schemas import BookingIn, RescheduleIn
+from interview_scheduling.schemas import BookingIn, CancelIn, RescheduleIn
 from interview_scheduling.settings import api_settings
 
 # A change that met a concurrent change of the same interview is worked out again this often.
@@ -73,12 +74,13 @@ def _revise(
     transaction: Transaction,
     interview: Interview,
     now: datetime,
+    history_entry: Any,
     *,
     status: InterviewStatus | None = None,
     slot: InterviewSlot | None = None,
 ) -> None:
     """Applies the change if nobody changed the interview since it was read: its status or its
-    slot and time, its index keys; its revision rises."""
+    slot and time, its index keys, its history; its revision rises."""
     status = status or interview.status
     scheduled_at = slot.starts_at if slot is not None else interview.scheduled_at
     actions = [
@@ -86,6 +88,7 @@ def _revise(
         Interview.scheduled_at.set(scheduled_at),
         Interview.revision.add(1),
         Interview.updated_at.set(now),
+        history_entry,
     ]
     if slot is not None:
         actions.append(Interview.slot_id.set(slot.slot_id))
@@ -123,8 +126,9 @@ def new_interview(
     booking_notes: str | None,
     request_fingerprint: str,
     now: datetime,
+    by: Actor,
 ) -> Interview:
-    """The interview a booking writes: at its slot's start."""
+    """The interview a booking writes: at its slot's start, with its history's first entry."""
     interview = Interview(
         interview_id=interview_id,
         org_id=org,
@@ -138,6 +142,11 @@ def new_interview(
         revision=0,
         created_at=now,
         updated_at=now,
+        history=[
+            interview_history.entry(
+                TimelineKind.BOOKED, now, by, slot_id=slot.slot_id, scheduled_at=slot.starts_at
+            )
+        ],
     )
     keys = listing_keys.interview_keys(
         interview_id=interview_id,
@@ -154,18 +163,20 @@ def new_interview(
 
 
 # ---------------------------------------------------------------- booking
-def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: str | None) -> Booking:
+def book_interview(
+    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, by: Actor
+) -> Booking:
     fingerprint = _fingerprint(job_id, request)
     # The booking guard may name an interview that is being cancelled: then book anew.
     for _ in range(CHANGE_ATTEMPTS):
-        booking = _try_booking(org, job_id, request, idempotency_key, fingerprint)
+        booking = _try_booking(org, job_id, request, idempotency_key, fingerprint=fingerprint, by=by)
         if booking is not None:
             return booking
     raise Conflict("busy", "the slot or the candidate's interview kept changing meanwhile; try again")
 
 
 def _try_booking(
-    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, fingerprint: str
+    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, *, fingerprint: str, by: Actor
 ) -> Booking | None:
     now = clock.now()
     interview_id = derived_id(org, job_id, idempotency_key) if idempotency_key else new_id()
@@ -181,6 +192,7 @@ def _try_booking(
         booking_notes=request.booking_notes,
         request_fingerprint=fingerprint,
         now=now,
+        by=by,
     )
 
     def build(transaction: Transaction) -> None:
@@ -288,7 +300,7 @@ def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Intervi
     raise Conflict("busy", "the interview kept changing meanwhile; try again")
 
 
-def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
+def cancel_interview(org: str, job_id: str, interview_id: str, request: CancelIn, by: Actor) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.status == InterviewStatus.CANCELLED:
             return interview  # a repeated cancel changes nothing
@@ -297,9 +309,10 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
                 "not_cancellable", f"an interview that is {interview.status} cannot be cancelled"
             )
         now = clock.now()
+        cancelled = interview_history.append(TimelineKind.CANCELLED, now, by, request.reason)
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, status=InterviewStatus.CANCELLED)
+            _revise(transaction, interview, now, cancelled, status=InterviewStatus.CANCELLED)
             _free_seat(transaction, interview)
             transaction.update(
                 "candidate",
@@ -314,7 +327,9 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
     return _change(org, job_id, interview_id, attempt)
 
 
-def reschedule_interview(org: str, job_id: str, interview_id: str, request: RescheduleIn) -> Interview:
+def reschedule_interview(
+    org: str, job_id: str, interview_id: str, request: RescheduleIn, by: Actor
+) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.slot_id == request.slot_id and interview.status == InterviewStatus.SCHEDULED:
             return interview  # already there: a repeated reschedule changes nothing
@@ -326,9 +341,19 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
         if slot is None:
             raise NotFound("slot_not_found", "no slot with that id for this job")
         now = clock.now()
+        moved = interview_history.append(
+            TimelineKind.RESCHEDULED,
+            now,
+            by,
+            request.reason,
+            from_slot_id=interview.slot_id,
+            from_scheduled_at=interview.scheduled_at,
+            to_slot_id=slot.slot_id,
+            to_scheduled_at=slot.starts_at,
+        )
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, slot=slot)
+            _revise(transaction, interview, now, moved, slot=slot)
             _free_seat(transaction, interview)
             _take_seat(transaction, org, slot, interview_id, now)
 

@@ -56,3 +56,27 @@ class MessageKind(StrEnum):
     INVITATION = "invitation"
     RESCHEDULE = "reschedule"
     CANCELLATION = "cancellation"
+
+
+class Actor(StrEnum):
+    """Who made a change to an interview."""
+
+    RECRUITER = "recruiter"
+    CANDIDATE = "candidate"
+    SYSTEM = "system"
+
+
+class TimelineKind(StrEnum):
+    """What an interview's timeline shows.
+
+    Changes to the interview are written to its history in the transaction that makes them
+    (interview_scheduling.interview_history.append); the session's facts are read from the
+    session. A new kind of entry is a new member here and one `append` where it happens.
+    """
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    # From the session, not the history:
+    SESSION_CREATED = "session_created"
+    EMAIL = "email"

@@ -1,8 +1,9 @@
-"""What a recruiter sees of an interview: its state, its session's, and its emails' outcomes."""
+"""What a recruiter sees of an interview: its state, its session's, its emails' outcomes and
+its timeline."""
 
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import email_ledger
+from interview_scheduling import email_ledger, interview_history
 from interview_scheduling.booking import find_interview
 from interview_scheduling.models import Interview, InterviewSession
 from interview_scheduling.schemas import EmailOut, InterviewOut, InterviewSummary, SessionSummary
@@ -31,6 +32,7 @@ def interview_out(interview: Interview) -> InterviewOut:
         updated_at=interview.updated_at,
         session=_session_summary(session),
         emails=_email_outcomes(session),
+        timeline=interview_history.timeline(interview, session),
     )
 
 

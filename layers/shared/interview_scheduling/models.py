@@ -6,6 +6,7 @@ Every item carries the owning organisation's id (`org_id`); reads and writes che
 from typing import Any
 
 from pynamodb.attributes import (
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -17,12 +18,14 @@ from pynamodb.models import Model
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
+    Actor,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
     SessionStatus,
     SlotStatus,
+    TimelineKind,
 )
 from interview_scheduling.settings import data_settings
 
@@ -100,7 +103,7 @@ class SlotsWithFreeSeat(GlobalSecondaryIndex["InterviewSlot"]):
     free_seat_key = UnicodeAttribute(range_key=True)
 
 
-# What an interview list shows; not the notes or the request fingerprint.
+# What an interview list shows; not the history, the notes or the request fingerprint.
 INTERVIEW_LISTING_ATTRIBUTES = [
     "job_id",
     "candidate_id",
@@ -236,6 +239,24 @@ class InterviewSlot(Model):
     by_job_free_seat = SlotsWithFreeSeat()
 
 
+class HistoryEntry(MapAttribute[str, Any]):
+    """One change in an interview's history (interview_scheduling.interview_history writes them).
+
+    The fields after `reason` are the change's details; each kind fills the ones it has.
+    """
+
+    kind = EnumAttribute(TimelineKind)
+    at = UTCDateTimeAttribute()
+    by = EnumAttribute(Actor)
+    reason = UnicodeAttribute(null=True)
+    slot_id = UnicodeAttribute(null=True)
+    scheduled_at = UTCDateTimeAttribute(null=True)
+    from_slot_id = UnicodeAttribute(null=True)
+    from_scheduled_at = UTCDateTimeAttribute(null=True)
+    to_slot_id = UnicodeAttribute(null=True)
+    to_scheduled_at = UTCDateTimeAttribute(null=True)
+
+
 class Interview(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("interviews_table")
@@ -256,6 +277,7 @@ class Interview(Model):
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    history = ListAttribute(of=HistoryEntry, default=list)
     # Index keys (listing_keys.interview_keys), written with every change.
     schedule_key = UnicodeAttribute()
     change_key = UnicodeAttribute()

@@ -18,11 +18,13 @@ from pydantic import (
 
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
+    Actor,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
     SlotStatus,
+    TimelineKind,
 )
 from interview_scheduling.time_rules import InvalidLocalTime, zone
 
@@ -34,6 +36,8 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
+# Why a recruiter (or candidate) changed an interview; shown on its timeline.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # A wall-clock time in the slot's zone, HH:MM: not an instant, so it has no UTC offset.
 WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{3,32}$")]
@@ -218,8 +222,13 @@ class BookingIn(_Input):
     booking_notes: Notes | None = None
 
 
+class CancelIn(_Input):
+    reason: Reason | None = None
+
+
 class RescheduleIn(_Input):
     slot_id: EntityId
+    reason: Reason | None = None
 
 
 class BookingOut(BaseModel):
@@ -249,8 +258,24 @@ class SessionSummary(BaseModel):
     resume_extraction: str | None = None
 
 
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: TimelineKind
+    by: Actor
+    reason: str | None = None
+    slot_id: str | None = Field(default=None, description="booked: the slot")
+    scheduled_at: datetime | None = Field(default=None, description="booked: its time")
+    from_slot_id: str | None = Field(default=None, description="rescheduled: the slot it left")
+    from_scheduled_at: datetime | None = Field(default=None, description="rescheduled: the time it left")
+    to_slot_id: str | None = Field(default=None, description="rescheduled: the new slot")
+    to_scheduled_at: datetime | None = Field(default=None, description="rescheduled: the new time")
+    email: str | None = Field(default=None, description="email: the message, e.g. invitation-0")
+    email_status: EmailStatus | None = Field(default=None, description="email: its outcome so far")
+    failure_reason: str | None = None
+
+
 class InterviewSummary(BaseModel):
-    """An interview as the lists show it: no session or emails (GET it for those)."""
+    """An interview as the lists show it: no session, emails or timeline (GET it for those)."""
 
     interview_id: str
     job_id: str
@@ -283,6 +308,7 @@ class InterviewOut(BaseModel):
         description="Present once the session exists; never holds the key."
     )
     emails: list[EmailOut]
+    timeline: list[TimelineEntry] = Field(description="What happened to it, oldest first")
 
 
 # ---------------------------------------------------------------- the candidate's side
