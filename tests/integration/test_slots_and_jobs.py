@@ -1,17 +1,117 @@
-"""Slots as a calendar has them: listed by start time, the available ones from the slots with a
-seat free."""
+"""Slots as a calendar has them: across midnight, listed by start time, the available ones from
+the slots with a seat free."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from interview_scheduling.models import InterviewSlot
+from interview_scheduling.models import InterviewSession, InterviewSlot
 from tests.support.catalog import book_interview, create_candidate, create_job, create_slot
+from tests.support.pipeline import sent_emails
+
+NEXT_YEAR = datetime.now(UTC).year + 1
 
 
 @pytest.fixture
 def job(api):
     return create_job(api)
+
+
+def slot(api, job_id, **fields):
+    body = {
+        "interview_date": f"{NEXT_YEAR}-07-01",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "timezone": "UTC",
+        "ai_interview_type": "coding",
+        **fields,
+    }
+    return api.post(f"/jobs/{job_id}/slots", body)
+
+
+def _last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+# ---------------------------------------------------------------- across midnight
+def test_a_slot_may_end_after_midnight_on_the_next_day(api, job):
+    response = slot(api, job, start_time="23:30", end_time="00:15", timezone="Asia/Kolkata")
+
+    assert response.status == 201, response.body
+    assert response.body["starts_at"] == f"{NEXT_YEAR}-07-01T18:00:00Z"
+    assert response.body["ends_at"] == f"{NEXT_YEAR}-07-01T18:45:00Z"
+    assert (response.body["start_time"], response.body["end_time"]) == ("23:30", "00:15")
+
+
+def test_a_slot_across_midnight_and_a_dst_change_lasts_its_real_time(api, job):
+    # Europe/London falls back at 02:00 on the last Sunday of October: 23:30-02:30 is 4 h, not 3.
+    day = _last_sunday(NEXT_YEAR, 10) - timedelta(days=1)
+
+    response = slot(
+        api,
+        job,
+        interview_date=day.isoformat(),
+        start_time="23:30",
+        end_time="02:30",
+        timezone="Europe/London",
+    )
+
+    assert response.status == 201, response.body
+    starts = datetime.fromisoformat(response.body["starts_at"])
+    ends = datetime.fromisoformat(response.body["ends_at"])
+    assert ends - starts == timedelta(hours=4)
+
+
+def test_a_slot_ending_in_a_dst_gap_is_refused(api, job):
+    # Europe/London springs forward at 01:00 on the last Sunday of March: 01:30 does not exist.
+    day = _last_sunday(NEXT_YEAR, 3) - timedelta(days=1)
+
+    response = slot(
+        api,
+        job,
+        interview_date=day.isoformat(),
+        start_time="23:00",
+        end_time="01:30",
+        timezone="Europe/London",
+    )
+
+    assert response.status == 422
+    assert response.body["reason"] == "nonexistent_local_time"
+
+
+@pytest.mark.parametrize(("start", "end"), [("09:00", "21:01"), ("10:00", "09:00"), ("12:00", "00:01")])
+def test_a_slot_longer_than_twelve_hours_is_refused(api, job, start, end):
+    response = slot(api, job, start_time=start, end_time=end)
+
+    assert response.status == 422
+    assert response.body["reason"] == "slot_too_long"
+
+
+def test_a_twelve_hour_slot_is_taken_and_the_same_start_and_end_is_not(api, job):
+    assert slot(api, job, start_time="20:00", end_time="08:00").status == 201
+    same = slot(api, job, start_time="10:00", end_time="10:00")
+    assert same.status == 422
+    assert same.body["reason"] == "invalid_request"
+
+
+def test_a_booking_across_midnight_gets_a_session_as_long_as_the_slot(api, pipeline, job):
+    start = datetime.now(UTC) + timedelta(days=2)
+    body = {
+        "interview_date": start.date().isoformat(),
+        "start_time": "23:50",
+        "end_time": "00:20",
+        "timezone": "UTC",
+        "ai_interview_type": "coding",
+    }
+    slot_id = api.post(f"/jobs/{job}/slots", body).body["slot_id"]
+    interview_id = book_interview(api, job, create_candidate(api, job), slot_id)
+
+    pipeline.run()
+
+    session = InterviewSession.get(interview_id)
+    assert session.ends_at - session.scheduled_at == timedelta(minutes=30)
+    assert len(sent_emails()) == 1
 
 
 # ---------------------------------------------------------------- listing by time

@@ -38,7 +38,7 @@ from interview_scheduling.schemas import (
     SlotPage,
 )
 from interview_scheduling.settings import api_settings, data_settings
-from interview_scheduling.time_rules import InvalidLocalTime, to_utc
+from interview_scheduling.time_rules import MAX_SLOT_DURATION, InvalidLocalTime, slot_instants
 
 RESUME_CONTENT_TYPE = "application/pdf"
 M = TypeVar("M", bound=Model)
@@ -207,10 +207,18 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
     if request.interview_date > latest.date():
         raise too_far
     try:
-        starts_at = to_utc(request.interview_date, time.fromisoformat(request.start_time), request.timezone)
-        ends_at = to_utc(request.interview_date, time.fromisoformat(request.end_time), request.timezone)
+        starts_at, ends_at = slot_instants(
+            request.interview_date,
+            time.fromisoformat(request.start_time),
+            time.fromisoformat(request.end_time),
+            request.timezone,
+        )
     except InvalidLocalTime as error:
         raise RuleViolation("nonexistent_local_time", str(error)) from error
+    if not timedelta(0) < ends_at - starts_at <= MAX_SLOT_DURATION:
+        raise RuleViolation(
+            "slot_too_long", f"a slot lasts at most {MAX_SLOT_DURATION} (an earlier end is the next day)"
+        )
     if starts_at <= now:
         raise RuleViolation("slot_in_past", "the slot starts in the past")
     if starts_at > latest:

@@ -187,10 +187,10 @@ class SlotIn(_Input):
 
     @field_validator("end_time")
     @classmethod
-    def _after_start(cls, end: str, info: ValidationInfo) -> str:
-        start = info.data.get("start_time")
-        if start is not None and end <= start:
-            raise ValueError("end_time must be after start_time")
+    def _not_the_start(cls, end: str, info: ValidationInfo) -> str:
+        # An earlier end is on the next day (23:30-00:15); the same time would be no slot at all.
+        if end == info.data.get("start_time"):
+            raise ValueError("end_time must differ from start_time")
         return end
 
 

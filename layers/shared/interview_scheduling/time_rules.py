@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from interview_scheduling.models import Interview, InterviewSlot
 
 
+# The longest a slot may last, in real time (so across a DST change too): an interview, not a shift.
+MAX_SLOT_DURATION = timedelta(hours=12)
+
+
 class InvalidLocalTime(ValueError):
     pass
 
@@ -48,6 +52,14 @@ def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
             f"{day} {wall_time:%H:%M} does not exist in {zone_name} (a DST change skips it)"
         )
     return instant
+
+
+def slot_instants(day: date, start: time, end: time, zone_name: str) -> tuple[datetime, datetime]:
+    """The UTC start and end of a slot given as wall-clock times from `day` on, as a calendar
+    reads them: an end at or before the start is on the next day (23:30-00:15)."""
+    starts_at = to_utc(day, start, zone_name)
+    end_day = day + timedelta(days=1) if end <= start else day
+    return starts_at, to_utc(end_day, end, zone_name)
 
 
 def scheduled_at(interview: "Interview") -> datetime:
