@@ -32,6 +32,7 @@ from interview_scheduling.schemas import (
     JobPage,
     ResumeUploadIn,
     ResumeUploadOut,
+    SlotDeletion,
     SlotIn,
     SlotOut,
     SlotPage,
@@ -116,6 +117,26 @@ def list_slots(
     return catalog.list_slots(
         org, job_id, available_only=available, starts=starts, limit=limit, cursor=cursor
     )
+
+
+@router.post(
+    "/jobs/<job_id>/slots/<slot_id>/close", responses=responses(200, SlotOut, 403, 404), tags=["catalog"]
+)
+def close_slot(job_id: IdPath, slot_id: IdPath) -> SlotOut:
+    return catalog.close_slot(organisation_of(router.current_event), job_id, slot_id)
+
+
+@router.delete(
+    "/jobs/<job_id>/slots/<slot_id>", responses=responses(200, SlotDeletion, 403, 404, 409), tags=["catalog"]
+)
+def delete_slot(
+    job_id: IdPath,
+    slot_id: IdPath,
+    cancel_bookings: Annotated[
+        bool, Query(description="Cancel the slot's bookings (each candidate is told) instead of refusing")
+    ] = False,
+) -> SlotDeletion:
+    return catalog.delete_slot(organisation_of(router.current_event), job_id, slot_id, cancel_bookings)
 
 
 app = create_resolver(router)

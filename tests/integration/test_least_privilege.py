@@ -208,6 +208,12 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
             call("GET", "/interviews", query=query)
         empty_job = call("POST", "/jobs", {"job_title": "SRE", "company_name": "Acme"}).body["job_id"]
         call("GET", f"/jobs/{empty_job}/interviews")  # nothing listed: is the job there?
+        # A slot closed, and one deleted with the booking it holds.
+        call("POST", f"/jobs/{job_id}/slots/{slot_id}/close")
+        interview_id = call("POST", f"/jobs/{job_id}/interviews", {**booking, "slot_id": later_slot}).body[
+            "interview_id"
+        ]
+        call("DELETE", f"/jobs/{job_id}/slots/{later_slot}", query={"cancel_bookings": "true"})
 
     functions = {function for function, _, _ in CALLS}
     assert functions == set(template.functions)

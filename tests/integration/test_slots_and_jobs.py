@@ -1,5 +1,5 @@
-"""Slots as a calendar has them: across midnight, listed by start time, the available ones from
-the slots with a seat free."""
+"""Slots as a calendar has them: across midnight, closed, deleted, listed by start time, the
+available ones from the slots with a seat free."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -167,6 +167,107 @@ def test_slots_from_after_to_are_refused(api, job):
     assert response.body["reason"] == "invalid_time_range"
 
 
+# ---------------------------------------------------------------- close
+def test_a_closed_slot_takes_no_new_booking_and_keeps_the_ones_it_has(api, job):
+    slot_id = create_slot(api, job, capacity=3)
+    kept = book_interview(api, job, create_candidate(api, job), slot_id)
+
+    closed = api.post(f"/jobs/{job}/slots/{slot_id}/close")
+
+    assert closed.status == 200
+    assert (closed.body["status"], closed.body["available"], closed.body["booked_count"]) == (
+        "CLOSED",
+        False,
+        1,
+    )
+    refused = api.post(
+        f"/jobs/{job}/interviews",
+        {"candidate_id": create_candidate(api, job, email="b@example.com"), "slot_id": slot_id},
+    )
+    assert (refused.status, refused.body["reason"]) == (422, "slot_closed")
+    assert api.get(f"/jobs/{job}/interviews/{kept}").body["status"] == "SCHEDULED"
+    assert api.post(f"/jobs/{job}/slots/{slot_id}/close").status == 200  # again: nothing changes
+    assert api.get(f"/jobs/{job}/slots", query={"available": "true"}).body["items"] == []
+
+
+def test_another_organisations_slot_cannot_be_closed(api, job):
+    slot_id = create_slot(api, job)
+
+    response = api.as_org("org-b").post(f"/jobs/{job}/slots/{slot_id}/close")
+
+    assert response.status == 404
+    assert InterviewSlot.get(job, slot_id).status == "OPEN"
+
+
+# ---------------------------------------------------------------- delete
+def test_a_slot_with_bookings_is_not_deleted_and_says_how_many(api, job):
+    slot_id = create_slot(api, job, capacity=3)
+    for n in range(2):
+        book_interview(api, job, create_candidate(api, job, email=f"c{n}@example.com"), slot_id)
+
+    response = api.request("DELETE", f"/jobs/{job}/slots/{slot_id}")
+
+    assert response.status == 409
+    assert response.body["reason"] == "slot_has_bookings"
+    assert response.body["active_bookings"] == 2
+    assert InterviewSlot.get(job, slot_id).status == "OPEN"
+
+
+def test_a_slot_without_bookings_is_deleted_and_gone_for_lists_reads_and_bookings(api, job):
+    slot_id = create_slot(api, job)
+    other = create_slot(api, job, starts_in=timedelta(days=4))
+
+    response = api.request("DELETE", f"/jobs/{job}/slots/{slot_id}")
+
+    assert response.status == 200
+    assert response.body == {"slot_id": slot_id, "cancelled_interview_ids": []}
+    assert [s["slot_id"] for s in api.get(f"/jobs/{job}/slots").body["items"]] == [other]
+    booked = api.post(
+        f"/jobs/{job}/interviews", {"candidate_id": create_candidate(api, job), "slot_id": slot_id}
+    )
+    assert (booked.status, booked.body["reason"]) == (404, "slot_not_found")
+    assert api.request("DELETE", f"/jobs/{job}/slots/{slot_id}").status == 404
+    assert api.post(f"/jobs/{job}/slots/{slot_id}/close").status == 404
+
+
+def test_deleting_a_slot_with_cancel_bookings_cancels_each_and_each_candidate_hears_once(api, pipeline, job):
+    slot_id = create_slot(api, job, capacity=3)
+    interviews = [
+        book_interview(api, job, create_candidate(api, job, email=f"c{n}@example.com"), slot_id)
+        for n in range(2)
+    ]
+    pipeline.run()  # sessions and invitations
+    invitations = len(sent_emails())
+
+    response = api.request("DELETE", f"/jobs/{job}/slots/{slot_id}", query={"cancel_bookings": "true"})
+    pipeline.run(deliveries=2)  # every record and email delivered twice, as at-least-once allows
+
+    assert response.status == 200, response.body
+    assert sorted(response.body["cancelled_interview_ids"]) == sorted(interviews)
+    cancellations = [m for m in sent_emails()[invitations:] if "cancel" in m["Subject"].lower()]
+    assert sorted(m["To"].addresses[0].addr_spec for m in cancellations) == [
+        "c0@example.com",
+        "c1@example.com",
+    ]
+    assert len(sent_emails()) == invitations + 2
+    for interview_id in interviews:
+        view = api.get(f"/jobs/{job}/interviews/{interview_id}").body
+        assert view["status"] == "CANCELLED"
+        assert view["timeline"][-2]["reason"] == "the slot was deleted"
+    assert InterviewSlot.get(job, slot_id).status == "DELETED"
+
+
+def test_another_organisations_slot_cannot_be_deleted(api, job):
+    slot_id = create_slot(api, job)
+
+    response = api.as_org("org-b").request(
+        "DELETE", f"/jobs/{job}/slots/{slot_id}", query={"cancel_bookings": "true"}
+    )
+
+    assert response.status == 404
+    assert InterviewSlot.get(job, slot_id).status == "OPEN"
+
+
 # ---------------------------------------------------------------- available: the index of free seats
 def available_ids(api, job_id, limit="100"):
     response = api.get(f"/jobs/{job_id}/slots", query={"available": "true", "limit": limit})
@@ -199,6 +300,8 @@ def test_a_slot_leaves_the_available_list_with_its_last_seat_and_comes_back_with
     other = create_slot(api, job, starts_in=timedelta(days=4), capacity=2)
     assert api.post(f"/jobs/{job}/interviews/{last}/reschedule", {"slot_id": other}).status == 200
     assert available_ids(api, job)[0] == [slot_id, other]
+    api.post(f"/jobs/{job}/slots/{slot_id}/close")
+    assert available_ids(api, job)[0] == [other]
 
 
 def test_a_booking_that_read_a_seat_count_another_booking_changed_reads_again(api, job, monkeypatch):

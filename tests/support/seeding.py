@@ -25,6 +25,7 @@ def seed_interviews(org: str, job_id: str, slot_ids: list[str], per_slot: int) -
     with Candidate.batch_write() as candidates, Interview.batch_write() as written:
         for slot_id in slot_ids:
             slot = InterviewSlot.get(job_id, slot_id)
+            booked = []
             for n in range(per_slot):
                 candidate_id, interview_id = new_id(), new_id()
                 candidates.save(
@@ -53,10 +54,12 @@ def seed_interviews(org: str, job_id: str, slot_ids: list[str], per_slot: int) -
                 )
                 written.save(interview)
                 interviews.append(interview)
+                booked.append(interview_id)
             slot.update(
                 actions=[
                     InterviewSlot.capacity.set(per_slot + 10),
                     InterviewSlot.booked_count.set(per_slot),
+                    InterviewSlot.booked_interview_ids.set(set(booked)),
                 ]
             )
     return interviews

@@ -4,7 +4,7 @@ and the reason a refused booking is given.
 
 A slot with a seat free carries `free_seat_key`, which puts it in the index the list of
 available slots reads (models.SlotsWithFreeSeat): the seat that fills the slot removes it, a
-seat given back puts it back.
+seat given back puts it back, closing or deleting the slot removes it.
 """
 
 from datetime import datetime
@@ -13,7 +13,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 
 from interview_scheduling.enums import SlotStatus
-from interview_scheduling.errors import Conflict, DomainError, RuleViolation
+from interview_scheduling.errors import Conflict, DomainError, NotFound, RuleViolation
 from interview_scheduling.listing_keys import ordered
 from interview_scheduling.models import InterviewSlot
 
@@ -57,6 +57,8 @@ def is_bookable(slot: InterviewSlot, now: datetime) -> bool:
 
 def refusal(slot: InterviewSlot, now: datetime) -> DomainError | None:
     """Why a slot that exists and is the caller's cannot take a booking; None if it can."""
+    if slot.status == SlotStatus.DELETED:
+        return NotFound("slot_not_found", "no slot with that id for this job")
     if slot.status != SlotStatus.OPEN:
         return RuleViolation("slot_closed", "the slot is closed")
     if slot.starts_at <= now:

@@ -54,7 +54,7 @@ def _take_seat(
     transaction.update(
         "slot",
         InterviewSlot(slot.job_id, slot.slot_id),
-        actions=actions,
+        actions=[*actions, InterviewSlot.booked_interview_ids.add({interview_id})],
         condition=(InterviewSlot.org_id == org) & condition,
         return_old=True,
     )
@@ -65,7 +65,10 @@ def _free_seat(transaction: Transaction, interview: Interview) -> None:
     transaction.update(
         "old_slot",
         InterviewSlot(interview.job_id, interview.slot_id),
-        actions=bookable_slot.give_seat_back(interview.slot_id, interview.scheduled_at),
+        actions=[
+            *bookable_slot.give_seat_back(interview.slot_id, interview.scheduled_at),
+            InterviewSlot.booked_interview_ids.delete({interview.interview_id}),
+        ],
         condition=InterviewSlot.booked_count > 0,
     )
 

@@ -15,15 +15,16 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from interview_scheduling import aws_clients, bookable_slot, clock, pagination
+from interview_scheduling import aws_clients, bookable_slot, booking, clock, pagination
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
-from interview_scheduling.enums import SlotStatus
-from interview_scheduling.errors import NotFound, RuleViolation
+from interview_scheduling.enums import Actor, SlotStatus
+from interview_scheduling.errors import NotFound, RuleViolation, SlotHasBookings
 from interview_scheduling.ids import new_id
 from interview_scheduling.listing_keys import job_scope, ordered
 from interview_scheduling.models import Candidate, InterviewSlot, Job
 from interview_scheduling.pagination import Query, TimeRange
 from interview_scheduling.schemas import (
+    CancelIn,
     CandidateIn,
     CandidateOut,
     CandidatePage,
@@ -33,6 +34,7 @@ from interview_scheduling.schemas import (
     JobPage,
     PresignedPost,
     ResumeUploadOut,
+    SlotDeletion,
     SlotIn,
     SlotOut,
     SlotPage,
@@ -278,6 +280,68 @@ def list_slots(
     if not found.items and cursor is None:
         owned_job(org, job_id)  # nothing here: say whether the job is there at all
     return SlotPage(items=[slot_out(slot, now) for slot in found.items], next_cursor=found.next_cursor)
+
+
+def _live_slot(org: str, job_id: str, slot_id: str) -> InterviewSlot:
+    slot = _owned(InterviewSlot, org, job_id, slot_id, what="slot")
+    if slot.status == SlotStatus.DELETED:
+        raise NotFound("slot_not_found", "no slot with that id")
+    return slot
+
+
+def close_slot(org: str, job_id: str, slot_id: str) -> SlotOut:
+    """Stops new bookings into the slot; the ones it holds stay. Closing it again changes nothing."""
+    slot = InterviewSlot(job_id, slot_id)
+    closed = update_if(
+        slot,
+        [InterviewSlot.status.set(SlotStatus.CLOSED), InterviewSlot.free_seat_key.remove()],
+        condition=(InterviewSlot.org_id == org) & (InterviewSlot.status != SlotStatus.DELETED),
+    )
+    if not closed:
+        raise NotFound("slot_not_found", "no slot with that id")
+    return slot_out(slot)  # as the update left it
+
+
+def delete_slot(org: str, job_id: str, slot_id: str, cancel_bookings: bool) -> SlotDeletion:
+    """Deletes a slot that holds no booking. With `cancel_bookings`, closes it, then cancels each
+    booking it holds as a recruiter's cancel would (so each candidate hears of it once, through
+    the stream), then deletes it.
+
+    The item stays, marked DELETED and out of the list, for the interviews that were in it.
+    """
+    slot = _live_slot(org, job_id, slot_id)
+    cancelled: list[str] = []
+    if slot.booked_count > 0:
+        if not cancel_bookings:
+            raise SlotHasBookings(int(slot.booked_count))
+        slot = InterviewSlot(job_id, slot_id)
+        # Closed first: nothing can be booked into it while its bookings are cancelled.
+        update_if(
+            slot,
+            [InterviewSlot.status.set(SlotStatus.CLOSED), InterviewSlot.free_seat_key.remove()],
+            condition=InterviewSlot.org_id == org,
+        )
+        for interview_id in sorted(slot.booked_interview_ids or ()):
+            booking.cancel_interview(
+                org, job_id, interview_id, CancelIn(reason="the slot was deleted"), Actor.RECRUITER
+            )
+            cancelled.append(interview_id)
+    deleted = update_if(
+        InterviewSlot(job_id, slot_id),
+        [
+            InterviewSlot.status.set(SlotStatus.DELETED),
+            InterviewSlot.job_scope.remove(),
+            InterviewSlot.start_key.remove(),
+            InterviewSlot.free_seat_key.remove(),
+        ],
+        condition=(InterviewSlot.org_id == org)
+        & (InterviewSlot.booked_count == 0)
+        & (InterviewSlot.status != SlotStatus.DELETED),
+    )
+    if not deleted:
+        # Booked meanwhile (or deleted meanwhile): say how it is now.
+        raise SlotHasBookings(int(_live_slot(org, job_id, slot_id).booked_count))
+    return SlotDeletion(slot_id=slot_id, cancelled_interview_ids=cancelled)
 
 
 def slot_out(slot: InterviewSlot, now: datetime | None = None) -> SlotOut:

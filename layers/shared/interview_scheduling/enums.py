@@ -33,7 +33,10 @@ DEFAULT_CODING_LANGUAGE = CodingLanguage.PYTHON
 
 class SlotStatus(StrEnum):
     OPEN = "OPEN"
+    # Takes no new bookings; the ones it has stay.
     CLOSED = "CLOSED"
+    # Gone for the recruiter and for bookings; kept for the interviews that were booked in it.
+    DELETED = "DELETED"
 
 
 class SessionStatus(StrEnum):

@@ -84,7 +84,8 @@ def create_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
 
 def _refusal(error: DomainError) -> Response[str]:
     logger.info("request refused", extra={"reason": error.reason, "status": error.status_code})
-    return _error_response(error.status_code, ErrorBody(reason=error.reason, message=error.message))
+    body = ErrorBody(reason=error.reason, message=error.message, **error.details())
+    return _error_response(error.status_code, body)
 
 
 def _error_response(status: int, body: ErrorBody) -> Response[str]:

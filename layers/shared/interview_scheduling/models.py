@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
@@ -228,11 +229,13 @@ class InterviewSlot(Model):
     ai_interview_type = EnumAttribute(InterviewType)
     capacity = NumberAttribute(default=1)
     booked_count = NumberAttribute(default=0)
+    # The interviews holding its seats: the ones a deletion cancels. As many as booked_count.
+    booked_interview_ids = UnicodeSetAttribute(null=True)
     status = EnumAttribute(SlotStatus, default=SlotStatus.OPEN)
     created_at = UTCDateTimeAttribute()
-    # The lists' keys (listing_keys).
-    job_scope = UnicodeAttribute()
-    start_key = UnicodeAttribute()
+    # Removed when the slot is deleted, which takes it out of the lists.
+    job_scope = UnicodeAttribute(null=True)
+    start_key = UnicodeAttribute(null=True)
     # The same value as start_key while a seat is free (bookable_slot), else absent.
     free_seat_key = UnicodeAttribute(null=True)
     by_job_start = SlotsByJob()

@@ -56,6 +56,9 @@ class ErrorBody(BaseModel):
     reason: str = Field(description="Stable machine-readable code, e.g. slot_full or invalid_request")
     message: str
     errors: list[FieldError] | None = Field(default=None, description="For invalid_request: each problem")
+    active_bookings: int | None = Field(
+        default=None, description="For slot_has_bookings: how many bookings the slot holds"
+    )
 
 
 # ---------------------------------------------------------------- jobs
@@ -213,6 +216,13 @@ class SlotOut(BaseModel):
 class SlotPage(BaseModel):
     items: list[SlotOut]
     next_cursor: str | None = NEXT_CURSOR
+
+
+class SlotDeletion(BaseModel):
+    slot_id: str
+    cancelled_interview_ids: list[str] = Field(
+        description="The bookings cancelled with it (cancel_bookings=true), each as a cancel would"
+    )
 
 
 # ---------------------------------------------------------------- interviews
