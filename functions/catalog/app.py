@@ -30,6 +30,7 @@ from interview_scheduling.schemas import (
     JobIn,
     JobOut,
     JobPage,
+    JobPatch,
     ResumeUploadIn,
     ResumeUploadOut,
     SlotDeletion,
@@ -59,6 +60,11 @@ def list_jobs(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> 
 @router.get("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
 def get_job(job_id: IdPath) -> JobOut:
     return catalog.get_job(organisation_of(router.current_event), job_id)
+
+
+@router.patch("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
+def update_job(job_id: IdPath, patch: Annotated[JobPatch, Body()]) -> JobOut:
+    return catalog.update_job(organisation_of(router.current_event), job_id, patch)
 
 
 @router.post("/jobs/<job_id>/candidates", responses=responses(201, CandidateOut, 403, 404), tags=["catalog"])

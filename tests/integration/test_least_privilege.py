@@ -200,6 +200,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         call("GET", f"/jobs/{job_id}/interviews/{interview_id}")
         # The lists, each filter on the index that answers it.
         call("GET", "/jobs")
+        call("PATCH", f"/jobs/{job_id}", {"domain": "payments"})
         call("GET", f"/jobs/{job_id}/candidates")
         call("GET", f"/jobs/{job_id}/slots", query={"available": "true"})
         for query in ({}, {"status": "CANCELLED"}, {"candidate_id": candidate_id}):

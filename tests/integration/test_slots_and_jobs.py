@@ -1,5 +1,4 @@
-"""Slots as a calendar has them: across midnight, closed, deleted, listed by start time, the
-available ones from the slots with a seat free."""
+"""Slots as a calendar has them (across midnight, closed, deleted, by time) and jobs that change."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -266,6 +265,65 @@ def test_another_organisations_slot_cannot_be_deleted(api, job):
 
     assert response.status == 404
     assert InterviewSlot.get(job, slot_id).status == "OPEN"
+
+
+# ---------------------------------------------------------------- PATCH /jobs/{job_id}
+def test_a_job_change_shows_in_sessions_made_after_it_not_in_ones_already_sent(api, pipeline, job):
+    before = book_interview(api, job, create_candidate(api, job), create_slot(api, job, capacity=2))
+    pipeline.run()
+
+    response = api.request(
+        "PATCH",
+        f"/jobs/{job}",
+        {"job_title": "Staff Engineer", "job_description": "Own the ledger.", "coding_language": "GO"},
+    )
+    after = book_interview(api, job, create_candidate(api, job, email="b@example.com"), create_slot(api, job))
+    pipeline.run()
+
+    assert response.status == 200
+    assert (response.body["job_title"], response.body["coding_language"]) == ("Staff Engineer", "GO")
+    assert response.body["company_name"] == "Acme"  # left out: unchanged
+    old, new = InterviewSession.get(before), InterviewSession.get(after)
+    assert (old.job_title, old.coding_language) == ("Backend Engineer", "PYTHON")
+    assert "Own the ledger." not in old.job_description
+    assert (new.job_title, new.coding_language) == ("Staff Engineer", "GO")
+    assert new.job_description.startswith("Own the ledger.")
+
+
+def test_a_job_description_and_domain_can_be_removed_but_not_its_title(api, job):
+    api.request("PATCH", f"/jobs/{job}", {"job_description": "Temporary"})
+
+    removed = api.request("PATCH", f"/jobs/{job}", {"job_description": None, "domain": None})
+    untitled = api.request("PATCH", f"/jobs/{job}", {"job_title": None})
+
+    assert removed.status == 200
+    assert (removed.body["job_description"], removed.body["domain"]) == (None, None)
+    assert untitled.status == 422
+    assert api.get(f"/jobs/{job}").body["job_title"] == "Backend Engineer"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"job_title": ""},
+        {"job_title": "x" * 201},
+        {"coding_language": "COBOL"},
+        {"salary": 1},
+        {"company_name": None},
+    ],
+)
+def test_invalid_job_changes_are_refused(api, job, body):
+    response = api.request("PATCH", f"/jobs/{job}", body)
+
+    assert response.status == 422
+    assert response.body["reason"] == "invalid_request"
+
+
+def test_an_empty_change_changes_nothing_and_another_organisations_job_is_not_found(api, job):
+    assert api.request("PATCH", f"/jobs/{job}", {}).body["job_title"] == "Backend Engineer"
+    response = api.as_org("org-b").request("PATCH", f"/jobs/{job}", {"job_title": "Mine now"})
+    assert response.status == 404
+    assert api.get(f"/jobs/{job}").body["job_title"] == "Backend Engineer"
 
 
 # ---------------------------------------------------------------- available: the index of free seats

@@ -44,6 +44,8 @@ class OrgA:
         """A body that would be accepted, so that only the token decides the answer."""
         if route.method in {"GET", "DELETE"}:
             return None
+        if route.method == "PATCH":
+            return {"job_title": "Intruder"}
         bodies: dict[str, Any] = {
             "/jobs": {"job_title": "Intruder", "company_name": "Elsewhere"},
             "/jobs/{job_id}/candidates": {"full_name": "Intruder", "email": "intruder@example.com"},

@@ -47,6 +47,7 @@ SUCCESS = {
     ("post", "/jobs"): (201, "JobOut"),
     ("get", "/jobs"): (200, "JobPage"),
     ("get", "/jobs/{job_id}"): (200, "JobOut"),
+    ("patch", "/jobs/{job_id}"): (200, "JobOut"),
     ("post", "/jobs/{job_id}/candidates"): (201, "CandidateOut"),
     ("get", "/jobs/{job_id}/candidates"): (200, "CandidatePage"),
     ("get", "/jobs/{job_id}/candidates/{candidate_id}"): (200, "CandidateOut"),

@@ -32,6 +32,7 @@ from interview_scheduling.schemas import (
     JobIn,
     JobOut,
     JobPage,
+    JobPatch,
     PresignedPost,
     ResumeUploadOut,
     SlotDeletion,
@@ -88,6 +89,22 @@ def owned_job(org: str, job_id: str) -> Job:
 
 def get_job(org: str, job_id: str) -> JobOut:
     return job_out(owned_job(org, job_id))
+
+
+def update_job(org: str, job_id: str, patch: JobPatch) -> JobOut:
+    """Changes the fields the patch gives. Sessions made from now on copy the new values; the
+    ones already made keep what their candidates were sent."""
+    changes = patch.model_dump(exclude_unset=True)
+    if not changes:
+        return get_job(org, job_id)
+    job = Job(job_id)
+    actions = [
+        getattr(Job, name).remove() if value is None else getattr(Job, name).set(value)
+        for name, value in changes.items()
+    ]
+    if not update_if(job, actions, condition=Job.org_id == org):
+        raise NotFound("job_not_found", "no job with that id")
+    return job_out(job)  # as the update left it
 
 
 def list_jobs(org: str, limit: int, cursor: str | None) -> JobPage:

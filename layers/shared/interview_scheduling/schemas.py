@@ -73,6 +73,25 @@ class JobIn(_Input):
     )
 
 
+class JobPatch(_Input):
+    """The fields to change; a field left out stays as it is, a description or domain given as
+    null is removed. Sessions copy the job when they are made: a change shows in sessions made
+    after it, not in ones already sent."""
+
+    job_title: ShortText | None = None
+    company_name: ShortText | None = None
+    job_description: LongText | None = None
+    domain: Label | None = None
+    coding_language: CodingLanguage | None = None
+
+    @field_validator("job_title", "company_name", "coding_language")
+    @classmethod
+    def _not_removable(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be removed")
+        return value
+
+
 class JobOut(BaseModel):
     job_id: str
     job_title: str
