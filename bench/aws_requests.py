@@ -1,4 +1,5 @@
-"""AWS requests per operation: per booking, per session (batches of 1 and of 100), per email.
+"""AWS requests per operation: per booking, per list page, per session (batches of 1 and of 100),
+per email.
 
 Run: make bench (or PYTHONPATH=layers/shared:functions:. python bench/aws_requests.py).
 Every request any botocore client sends is counted through a `before-send` handler, the event
@@ -67,6 +68,38 @@ def _per(window: Counter[str], operations: int) -> str:
     return f"{sum(window.values()) / operations:.2f} ({detail})"
 
 
+# Each list, and what it is asked: the figure is the requests per page of 25.
+LISTS = {
+    "job_interviews": ("/jobs/{job}/interviews", {}),
+    "job_interviews.status": ("/jobs/{job}/interviews", {"status": "SCHEDULED"}),
+    "interviews": ("/interviews", {}),
+    "interviews.updated_after": ("/interviews", {"updated_after": "2000-01-01T00:00:00Z"}),
+    "slots": ("/jobs/{job}/slots", {}),
+    "slots.available": ("/jobs/{job}/slots", {"available": "true"}),
+    "candidates": ("/jobs/{job}/candidates", {}),
+}
+
+
+def _pages(api: ApiClient, job_id: str) -> None:
+    """Pages of 25 through each list, counted to the last; 30 free slots join the booked ones."""
+    for n in range(30):
+        create_slot(api, job_id, starts_in=timedelta(days=2, minutes=n))
+    for name, (path, query) in LISTS.items():
+        pages, items, cursor = 0, 0, None
+        with counted() as requests:
+            while True:
+                page = api.get(
+                    path.format(job=job_id), query={**query, **({"cursor": cursor} if cursor else {})}
+                )
+                assert page.status == 200, page.body
+                pages, items = pages + 1, items + len(page.body["items"])
+                cursor = page.body["next_cursor"]
+                if cursor is None:
+                    break
+        shape = f"[{pages} pages, {items / pages:.1f} items each]"
+        print(f"requests_per_page.{name}: {_per(requests, pages)} {shape}")
+
+
 def main() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
@@ -99,6 +132,7 @@ def main() -> None:
                 body = {"candidate_id": candidate_id, "slot_id": slot_id}
                 assert api.post(f"/jobs/{job_id}/interviews", body).status == 201
         print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
+        _pages(api, job_id)
 
         pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"))
         records = pipeline.new_records()
