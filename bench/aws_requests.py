@@ -1,5 +1,5 @@
-"""AWS requests per operation: per booking, per session (batches of 1 and of 100, schedules
-included), per email, per schedule firing and per reminder; and per booking end to end.
+"""AWS requests per operation: per booking, per list page, per session (batches of 1 and of 100,
+schedules included), per email, per schedule firing and per reminder; and per booking end to end.
 
 Run: make bench (or PYTHONPATH=layers/shared:functions:. python bench/aws_requests.py).
 Every request any botocore client sends is counted through a `before-send` handler, the event
@@ -134,6 +134,38 @@ def print_cost(requests: Counter[str], bookings: int, firings: int, template: St
     print(f"dollars_per_1000_bookings: {total:.4f} ({where}; {prices.PRICES_DATE})")
 
 
+# Each list, and what it is asked: the figure is the requests per page of 25.
+LISTS = {
+    "job_interviews": ("/jobs/{job}/interviews", {}),
+    "job_interviews.status": ("/jobs/{job}/interviews", {"status": "SCHEDULED"}),
+    "interviews": ("/interviews", {}),
+    "interviews.updated_after": ("/interviews", {"updated_after": "2000-01-01T00:00:00Z"}),
+    "slots": ("/jobs/{job}/slots", {}),
+    "slots.available": ("/jobs/{job}/slots", {"available": "true"}),
+    "candidates": ("/jobs/{job}/candidates", {}),
+}
+
+
+def _pages(api: ApiClient, job_id: str) -> None:
+    """Pages of 25 through each list, counted to the last; 30 free slots join the booked ones."""
+    for n in range(30):
+        create_slot(api, job_id, starts_in=timedelta(days=2, minutes=n))
+    for name, (path, query) in LISTS.items():
+        pages, items, cursor = 0, 0, None
+        with counted() as requests:
+            while True:
+                page = api.get(
+                    path.format(job=job_id), query={**query, **({"cursor": cursor} if cursor else {})}
+                )
+                assert page.status == 200, page.body
+                pages, items = pages + 1, items + len(page.body["items"])
+                cursor = page.body["next_cursor"]
+                if cursor is None:
+                    break
+        shape = f"[{pages} pages, {items / pages:.1f} items each]"
+        print(f"requests_per_page.{name}: {_per(requests, pages)} {shape}")
+
+
 def main() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
@@ -170,6 +202,7 @@ def main() -> None:
                 assert answer.status == 201
                 interviews.append(answer.body["interview_id"])
         print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
+        _pages(api, job_id)
 
         pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"), resolver)
         records = pipeline.new_records()

@@ -1,18 +1,24 @@
-"""HTTP: book, cancel and reschedule interviews, read their status, and resend the invitation."""
+"""HTTP: book, cancel and reschedule interviews, read their status, list them, and resend the invitation."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
 
-from interview_scheduling import booking, resend, settings
+from interview_scheduling import booking, interview_lists, resend, settings
+from interview_scheduling.enums import Actor, InterviewStatus
 from interview_scheduling.http_api import (
+    CursorQuery,
+    FromQuery,
     IdPath,
+    LimitQuery,
+    ToQuery,
     create_resolver,
     created,
     idempotency_key_header,
@@ -21,7 +27,16 @@ from interview_scheduling.http_api import (
     serve,
 )
 from interview_scheduling.interview_status import describe_interview, interview_out
-from interview_scheduling.schemas import BookingIn, BookingOut, InterviewOut, RescheduleIn
+from interview_scheduling.pagination import DEFAULT_LIMIT, TimeRange
+from interview_scheduling.schemas import (
+    ID_PATTERN,
+    BookingIn,
+    BookingOut,
+    CancelIn,
+    InterviewOut,
+    InterviewPage,
+    RescheduleIn,
+)
 
 # Cold start: a missing or invalid setting fails the init, not the tenth request.
 settings.data_settings()
@@ -46,12 +61,62 @@ def book_interview(
     ] = None,
 ) -> Response[BookingOut]:
     org = organisation_of(router.current_event)
-    result = booking.book_interview(org, job_id, request, idempotency_key)
+    result = booking.book_interview(org, job_id, request, idempotency_key, Actor.RECRUITER)
     interview = result.interview
     logger.info(
         "interview booked", extra={"interview_id": interview.interview_id, "replayed": result.replayed}
     )
     return created(BookingOut.model_validate(interview.attribute_values))
+
+
+@router.get(
+    "/jobs/<job_id>/interviews", responses=responses(200, InterviewPage, 400, 403, 404), tags=["interviews"]
+)
+def list_job_interviews(
+    job_id: IdPath,
+    *,
+    status: Annotated[InterviewStatus | None, Query()] = None,
+    scheduled_from: FromQuery = None,
+    scheduled_before: ToQuery = None,
+    candidate_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> InterviewPage:
+    """The job's interviews by scheduled time, then id; `from` and `to` bound the scheduled time."""
+    return interview_lists.job_interviews(
+        organisation_of(router.current_event),
+        job_id,
+        status=status,
+        scheduled=TimeRange(scheduled_from, scheduled_before),
+        candidate_id=candidate_id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/interviews", responses=responses(200, InterviewPage, 400, 403), tags=["interviews"])
+def list_interviews(
+    *,
+    status: Annotated[InterviewStatus | None, Query()] = None,
+    scheduled_from: FromQuery = None,
+    scheduled_before: ToQuery = None,
+    updated_after: Annotated[
+        AwareDatetime | None,
+        Query(description="Every interview changed at or after this instant, cancelled ones too, by change"),
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> InterviewPage:
+    """The organisation's interviews by scheduled time, then id; with `updated_after`, by the time
+    of their last change, then id (for incremental syncs)."""
+    return interview_lists.organisation_interviews(
+        organisation_of(router.current_event),
+        status=status,
+        scheduled=TimeRange(scheduled_from, scheduled_before),
+        updated_after=updated_after,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 @router.get(
@@ -68,9 +133,12 @@ def get_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
     responses=responses(200, InterviewOut, 403, 404, 409),
     tags=["interviews"],
 )
-def cancel_interview(job_id: IdPath, interview_id: IdPath) -> InterviewOut:
+def cancel_interview(
+    job_id: IdPath, interview_id: IdPath, request: Annotated[CancelIn | None, Body()] = None
+) -> InterviewOut:
     org = organisation_of(router.current_event)
-    return interview_out(booking.cancel_interview(org, job_id, interview_id))
+    cancelled = booking.cancel_interview(org, job_id, interview_id, request or CancelIn(), Actor.RECRUITER)
+    return interview_out(cancelled)
 
 
 @router.post(
@@ -82,7 +150,7 @@ def reschedule_interview(
     job_id: IdPath, interview_id: IdPath, request: Annotated[RescheduleIn, Body()]
 ) -> InterviewOut:
     org = organisation_of(router.current_event)
-    return interview_out(booking.reschedule_interview(org, job_id, interview_id, request))
+    return interview_out(booking.reschedule_interview(org, job_id, interview_id, request, Actor.RECRUITER))
 
 
 @router.post(

@@ -11,21 +11,30 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import catalog, settings
 from interview_scheduling.http_api import (
+    CursorQuery,
+    FromQuery,
     IdPath,
+    LimitQuery,
+    ToQuery,
     create_resolver,
     created,
     organisation_of,
     responses,
     serve,
 )
+from interview_scheduling.pagination import DEFAULT_LIMIT, TimeRange
 from interview_scheduling.schemas import (
     CandidateIn,
     CandidateOut,
+    CandidatePage,
     CandidatePatch,
     JobIn,
     JobOut,
+    JobPage,
+    JobPatch,
     ResumeUploadIn,
     ResumeUploadOut,
+    SlotDeletion,
     SlotIn,
     SlotOut,
     SlotPage,
@@ -44,15 +53,34 @@ def create_job(job: Annotated[JobIn, Body()]) -> Response[JobOut]:
     return created(catalog.create_job(organisation_of(router.current_event), job))
 
 
+@router.get("/jobs", responses=responses(200, JobPage, 400, 403), tags=["catalog"])
+def list_jobs(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> JobPage:
+    return catalog.list_jobs(organisation_of(router.current_event), limit, cursor)
+
+
 @router.get("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
 def get_job(job_id: IdPath) -> JobOut:
     return catalog.get_job(organisation_of(router.current_event), job_id)
+
+
+@router.patch("/jobs/<job_id>", responses=responses(200, JobOut, 403, 404), tags=["catalog"])
+def update_job(job_id: IdPath, patch: Annotated[JobPatch, Body()]) -> JobOut:
+    return catalog.update_job(organisation_of(router.current_event), job_id, patch)
 
 
 @router.post("/jobs/<job_id>/candidates", responses=responses(201, CandidateOut, 403, 404), tags=["catalog"])
 def create_candidate(job_id: IdPath, candidate: Annotated[CandidateIn, Body()]) -> Response[CandidateOut]:
     org = organisation_of(router.current_event)
     return created(catalog.create_candidate(org, job_id, candidate))
+
+
+@router.get(
+    "/jobs/<job_id>/candidates", responses=responses(200, CandidatePage, 400, 403, 404), tags=["catalog"]
+)
+def list_candidates(
+    job_id: IdPath, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
+) -> CandidatePage:
+    return catalog.list_candidates(organisation_of(router.current_event), job_id, limit, cursor)
 
 
 @router.get(
@@ -81,15 +109,41 @@ def create_slot(job_id: IdPath, slot: Annotated[SlotIn, Body()]) -> Response[Slo
     return created(catalog.create_slot(organisation_of(router.current_event), job_id, slot))
 
 
-@router.get("/jobs/<job_id>/slots", responses=responses(200, SlotPage, 403, 404), tags=["catalog"])
+@router.get("/jobs/<job_id>/slots", responses=responses(200, SlotPage, 400, 403, 404), tags=["catalog"])
 def list_slots(
     job_id: IdPath,
+    *,
     available: Annotated[bool, Query(description="Only open, future slots with a free seat")] = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    starts_from: FromQuery = None,
+    starts_before: ToQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
 ) -> SlotPage:
     org = organisation_of(router.current_event)
-    return catalog.list_slots(org, job_id, available, limit, next_token)
+    starts = TimeRange(starts_from, starts_before)
+    return catalog.list_slots(
+        org, job_id, available_only=available, starts=starts, limit=limit, cursor=cursor
+    )
+
+
+@router.post(
+    "/jobs/<job_id>/slots/<slot_id>/close", responses=responses(200, SlotOut, 403, 404), tags=["catalog"]
+)
+def close_slot(job_id: IdPath, slot_id: IdPath) -> SlotOut:
+    return catalog.close_slot(organisation_of(router.current_event), job_id, slot_id)
+
+
+@router.delete(
+    "/jobs/<job_id>/slots/<slot_id>", responses=responses(200, SlotDeletion, 403, 404, 409), tags=["catalog"]
+)
+def delete_slot(
+    job_id: IdPath,
+    slot_id: IdPath,
+    cancel_bookings: Annotated[
+        bool, Query(description="Cancel the slot's bookings (each candidate is told) instead of refusing")
+    ] = False,
+) -> SlotDeletion:
+    return catalog.delete_slot(organisation_of(router.current_event), job_id, slot_id, cancel_bookings)
 
 
 @router.patch(

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from interview_scheduling.enums import InterviewStatus, SlotStatus
-from interview_scheduling.models import Candidate, InterviewSlot
-from tests.support.catalog import create_candidate, create_job, create_slot
+from interview_scheduling.models import Candidate, Interview, InterviewSlot
+from tests.support.catalog import book_interview, create_candidate, create_job, create_slot
 
 
 @pytest.fixture
@@ -301,3 +301,55 @@ def test_an_interview_is_not_found_under_another_job(api, job):
     other_job = create_job(api)
 
     assert api.get(f"/jobs/{other_job}/interviews/{interview_id}").status == 404
+
+
+# ---------------------------------------------------------------- the interview carries its time
+def test_a_booking_answers_with_its_time_and_the_interview_keeps_it(api, job):
+    slot_id = create_slot(api, job)
+    starts = InterviewSlot.get(job, slot_id).starts_at
+
+    response = api.post(
+        f"/jobs/{job}/interviews", {"candidate_id": create_candidate(api, job), "slot_id": slot_id}
+    )
+
+    assert response.status == 201
+    assert response.body["scheduled_at"] == starts.isoformat().replace("+00:00", "Z")
+    assert Interview.get(response.body["interview_id"]).scheduled_at == starts
+
+
+def test_a_reschedule_moves_the_interviews_time_and_its_place_in_the_lists(api, job):
+    early, late = create_slot(api, job), create_slot(api, job, starts_in=timedelta(days=9))
+    moved = book_interview(api, job, create_candidate(api, job), early)
+    stays = book_interview(
+        api, job, create_candidate(api, job, email="b@example.com"), create_slot(api, job, timedelta(days=5))
+    )
+
+    api.post(f"/jobs/{job}/interviews/{moved}/reschedule", {"slot_id": late})
+
+    listed = api.get(f"/jobs/{job}/interviews").body["items"]
+    assert [i["interview_id"] for i in listed] == [stays, moved]
+    assert Interview.get(moved).scheduled_at == InterviewSlot.get(job, late).starts_at
+
+
+def test_a_booking_whose_slot_start_moved_after_it_was_read_takes_the_new_start(api, job, monkeypatch):
+    from interview_scheduling import booking
+
+    slot_id = create_slot(api, job)
+    real_read = booking._slot_of
+    moved_to = InterviewSlot.get(job, slot_id).starts_at + timedelta(hours=1)
+
+    def read_then_moved(org, job_id, wanted):
+        slot = real_read(org, job_id, wanted)
+        monkeypatch.setattr(booking, "_slot_of", real_read)
+        # Someone moves the slot between the read and the transaction.
+        InterviewSlot(job_id, wanted).update(actions=[InterviewSlot.starts_at.set(moved_to)])
+        return slot
+
+    monkeypatch.setattr(booking, "_slot_of", read_then_moved)
+    response = api.post(
+        f"/jobs/{job}/interviews", {"candidate_id": create_candidate(api, job), "slot_id": slot_id}
+    )
+
+    assert response.status == 201
+    assert Interview.get(response.body["interview_id"]).scheduled_at == moved_to
+    assert InterviewSlot.get(job, slot_id).booked_count == 1

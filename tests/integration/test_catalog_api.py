@@ -239,12 +239,12 @@ def test_available_slots_are_listed_page_by_page(api):
     seen: list[str] = []
     token = None
     while True:
-        query = {"available": "true", "limit": "2", **({"next_token": token} if token else {})}
+        query = {"available": "true", "limit": "2", **({"cursor": token} if token else {})}
         page = api.get(f"/jobs/{job_id}/slots", query=query)
         assert page.status == 200
         assert len(page.body["items"]) <= 2
         seen += [slot["slot_id"] for slot in page.body["items"]]
-        token = page.body["next_token"]
+        token = page.body["next_cursor"]
         if token is None:
             break
 
@@ -254,14 +254,14 @@ def test_available_slots_are_listed_page_by_page(api):
     assert full_slot in {slot["slot_id"] for slot in everything}
 
 
-@pytest.mark.parametrize("token", ["garbage", "eyJ4IjogMX0=", "bnVsbA=="])
-def test_forged_page_tokens_are_refused(api, token):
+@pytest.mark.parametrize("token", ["garbage", "eyJ4IjogMX0=", "bnVsbA==", "eyJ4IjogMX0.AAAA"])
+def test_forged_page_cursors_are_refused(api, token):
     job_id = create_job(api)
 
-    response = api.get(f"/jobs/{job_id}/slots", query={"next_token": token})
+    response = api.get(f"/jobs/{job_id}/slots", query={"cursor": token})
 
-    assert response.status == 422
-    assert response.body["reason"] == "invalid_next_token"
+    assert response.status == 400
+    assert response.body["reason"] == "invalid_cursor"
 
 
 def test_slots_of_another_organisations_job_are_not_listed(api):

@@ -155,9 +155,9 @@ def _substituted(pattern: str, resolver: Any) -> str:
 def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, aws, pipeline):
     template, resolver = aws.template, aws.resolver
 
-    def call(method: str, path: str, body: Any = None) -> Any:
+    def call(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> Any:
         with acting_as(api.route_of(method, path).function_id):
-            return api.request(method, path, body)
+            return api.request(method, path, body, query=query)
 
     with pytest.MonkeyPatch.context() as patch:
         original = BaseClient._make_api_call  # type: ignore[attr-defined]
@@ -233,6 +233,23 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         assert call("POST", f"/sessions/{key}/complete").status == 200
         with acting_as("TimeEventsFunction"):
             pipeline.fire(no_show, delete=False)
+        # The lists, each filter on the index that answers it.
+        call("GET", "/jobs")
+        call("PATCH", f"/jobs/{job_id}", {"domain": "payments"})
+        call("GET", f"/jobs/{job_id}/candidates")
+        call("GET", f"/jobs/{job_id}/slots", query={"available": "true"})
+        for query in ({}, {"status": "CANCELLED"}, {"candidate_id": candidate_id}):
+            call("GET", f"/jobs/{job_id}/interviews", query=query)
+        for query in ({}, {"status": "CANCELLED"}, {"updated_after": "2000-01-01T00:00:00Z"}):
+            call("GET", "/interviews", query=query)
+        empty_job = call("POST", "/jobs", {"job_title": "SRE", "company_name": "Acme"}).body["job_id"]
+        call("GET", f"/jobs/{empty_job}/interviews")  # nothing listed: is the job there?
+        # A slot closed, and one deleted with the booking it holds.
+        call("POST", f"/jobs/{job_id}/slots/{slot_id}/close")
+        with acting_as("CatalogFunction"):
+            last_slot = create_slot(api, job_id, starts_in=timedelta(minutes=30))
+        call("POST", f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": last_slot})
+        call("DELETE", f"/jobs/{job_id}/slots/{last_slot}", query={"cancel_bookings": "true"})
 
     functions = {function for function, _, _ in CALLS}
     assert functions == set(template.functions)
@@ -254,3 +271,15 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         and (function, action) not in USED_ON_ITS_BEHALF
     ]
     assert unused == [], json.dumps(unused)
+    # Each index a function may query, it queries: a grant names exactly the indexes used.
+    unqueried = [
+        (function, resource)
+        for function in template.functions
+        for actions, resources in _granted(template, function)
+        if "dynamodb:Query" in actions
+        for resource in resources
+        if not any(
+            (f, a) == (function, "dynamodb:Query") and _covers(resource, r, resolver) for f, a, r in CALLS
+        )
+    ]
+    assert unqueried == [], json.dumps(unqueried)

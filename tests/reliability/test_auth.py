@@ -42,14 +42,17 @@ class OrgA:
 
     def body(self, route: HttpRoute) -> Any:
         """A body that would be accepted, so that only the token decides the answer."""
-        if route.method == "GET":
+        if route.method in {"GET", "DELETE"}:
             return None
+        if route.method == "PATCH":
+            return {"job_title": "Intruder"}
         bodies: dict[str, Any] = {
             "/jobs": {"job_title": "Intruder", "company_name": "Elsewhere"},
             "/jobs/{job_id}/candidates": {"full_name": "Intruder", "email": "intruder@example.com"},
             "/jobs/{job_id}/candidates/{candidate_id}": {"full_name": "Intruder"},
             "/jobs/{job_id}/candidates/{candidate_id}/resume": {},
             "/jobs/{job_id}/slots": slot_body(1, 777),
+            "/jobs/{job_id}/slots/{slot_id}/close": {},
             "/jobs/{job_id}/interviews": {"candidate_id": self.candidate_id, "slot_id": self.slot_id},
             "/jobs/{job_id}/interviews/{interview_id}/cancel": {},
             "/jobs/{job_id}/interviews/{interview_id}/reschedule": {"slot_id": self.other_slot_id},

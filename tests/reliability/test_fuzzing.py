@@ -45,13 +45,20 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 # What each operation answers when it succeeds (README, and the handlers' return types).
 SUCCESS = {
     ("post", "/jobs"): (201, "JobOut"),
+    ("get", "/jobs"): (200, "JobPage"),
     ("get", "/jobs/{job_id}"): (200, "JobOut"),
+    ("patch", "/jobs/{job_id}"): (200, "JobOut"),
     ("post", "/jobs/{job_id}/candidates"): (201, "CandidateOut"),
+    ("get", "/jobs/{job_id}/candidates"): (200, "CandidatePage"),
     ("get", "/jobs/{job_id}/candidates/{candidate_id}"): (200, "CandidateOut"),
     ("post", "/jobs/{job_id}/candidates/{candidate_id}/resume"): (201, "ResumeUploadOut"),
     ("post", "/jobs/{job_id}/slots"): (201, "SlotOut"),
     ("get", "/jobs/{job_id}/slots"): (200, "SlotPage"),
+    ("post", "/jobs/{job_id}/slots/{slot_id}/close"): (200, "SlotOut"),
+    ("delete", "/jobs/{job_id}/slots/{slot_id}"): (200, "SlotDeletion"),
     ("post", "/jobs/{job_id}/interviews"): (201, "BookingOut"),
+    ("get", "/jobs/{job_id}/interviews"): (200, "InterviewPage"),
+    ("get", "/interviews"): (200, "InterviewPage"),
     ("get", "/jobs/{job_id}/interviews/{interview_id}"): (200, "InterviewOut"),
     ("post", "/jobs/{job_id}/interviews/{interview_id}/cancel"): (200, "InterviewOut"),
     ("post", "/jobs/{job_id}/interviews/{interview_id}/reschedule"): (200, "InterviewOut"),
@@ -97,7 +104,8 @@ class KnownIds:
 def known_ids(runtime: RuntimeProcess, recruiter: ApiClient) -> KnownIds:
     job_id = new_job(recruiter)
     candidate_id = new_candidate(recruiter, job_id, "fuzzed@example.com")
-    interview_id = new_interview(recruiter, job_id, candidate_id, new_slot(recruiter, job_id, capacity=100))
+    slot_id = new_slot(recruiter, job_id, capacity=100)
+    interview_id = new_interview(recruiter, job_id, candidate_id, slot_id)
     outbox = Path(runtime.info.outbox_dir)
 
     def session_key() -> str | None:
@@ -110,7 +118,13 @@ def known_ids(runtime: RuntimeProcess, recruiter: ApiClient) -> KnownIds:
 
     key = eventually(session_key, "invitation in the outbox")
     return KnownIds(
-        {"job_id": job_id, "candidate_id": candidate_id, "interview_id": interview_id, "session_key": key}
+        {
+            "job_id": job_id,
+            "candidate_id": candidate_id,
+            "slot_id": slot_id,
+            "interview_id": interview_id,
+            "session_key": key,
+        }
     )
 
 

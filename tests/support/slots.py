@@ -1,8 +1,9 @@
 """Slot bodies for tests and benchmarks: the one place that keeps a slot within one local day.
 
-A slot cannot cross midnight in its zone, so a slot that would is cut short at 23:59, and one
-that would start at 23:59 starts at the next midnight instead. Without this, helpers that make
-slots at "now + N minutes" fail every evening.
+A slot may cross midnight in its zone (tests of that write their own bodies), but the helpers'
+slots do not: one that would is cut short at 23:59, and one that would start at 23:59 starts at
+the next midnight instead, so a slot made at "now + N minutes" is the same kind of slot at any
+hour.
 """
 
 from __future__ import annotations

@@ -16,9 +16,18 @@ def data_environment(aws, monkeypatch):
 
 
 def test_models_round_trip_through_the_template_tables(data_environment):
-    models.Job(job_id="j1", org_id="o1", job_title="Engineer", company_name="Acme", created_at=NOW).save()
+    models.Job(
+        job_id="j1", org_id="o1", job_title="Engineer", company_name="Acme", created_at=NOW, created_key="k"
+    ).save()
     models.Candidate(
-        job_id="j1", candidate_id="c1", org_id="o1", full_name="Ada", email="ada@x.test", created_at=NOW
+        job_id="j1",
+        candidate_id="c1",
+        org_id="o1",
+        full_name="Ada",
+        email="ada@x.test",
+        created_at=NOW,
+        job_scope="o1#j1",
+        created_key="k",
     ).save()
     models.InterviewSlot(
         job_id="j1",
@@ -32,6 +41,8 @@ def test_models_round_trip_through_the_template_tables(data_environment):
         ends_at=NOW,
         ai_interview_type="coding",
         created_at=NOW,
+        job_scope="o1#j1",
+        start_key="k",
     ).save()
 
     assert models.Job.get("j1").job_title == "Engineer"

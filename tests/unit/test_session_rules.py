@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from interview_scheduling.interview_changes import ChangeKind, interview_change
+from interview_scheduling.listing_keys import interview_keys
 from interview_scheduling.models import Interview, Job
 from interview_scheduling.sessions import job_description
 
@@ -29,10 +30,19 @@ def test_without_a_description_title_and_company_stand_in_and_the_legacy_field_i
     assert "COBOL" not in described
 
 
+def _interview(fields):
+    keys = interview_keys(
+        **{k: fields[k] for k in ("interview_id", "org_id", "job_id", "candidate_id", "status")},
+        scheduled_at=fields["scheduled_at"],
+        updated_at=fields["updated_at"],
+    )
+    return Interview(**{**fields, **keys}).serialize()
+
+
 def _record(event_name, new, old=None):
-    images = {"NewImage": Interview(**new).serialize()}
+    images = {"NewImage": _interview(new)}
     if old is not None:
-        images["OldImage"] = Interview(**old).serialize()
+        images["OldImage"] = _interview(old)
     return {"eventName": event_name, "dynamodb": images}
 
 
@@ -44,6 +54,7 @@ BASE = {
     "candidate_id": "c",
     "slot_id": "s1",
     "request_fingerprint": "f",
+    "scheduled_at": NOW,
     "created_at": NOW,
     "updated_at": NOW,
 }

@@ -64,16 +64,36 @@ def test_every_table_is_encrypted_and_recoverable(stack_template):
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
-def test_session_key_index_is_declared_with_the_models_key(stack_template):
-    index = models.InterviewSession.by_key_hash
-    table_id = _table_id_of(models.InterviewSession, stack_template)
+MODEL_INDEXES = [(model, index) for model in MODELS for index in model._indexes.values()]
+
+
+@pytest.mark.parametrize(
+    ("model", "index"), MODEL_INDEXES, ids=[f"{m.__name__}.{i.Meta.index_name}" for m, i in MODEL_INDEXES]
+)
+def test_each_model_index_is_declared_with_its_keys_and_projection(model, index, stack_template):
+    table_id = _table_id_of(model, stack_template)
     declared = {
         gsi["IndexName"]: gsi
-        for gsi in stack_template.table_definitions()[table_id]["GlobalSecondaryIndexes"]
+        for gsi in stack_template.table_definitions()[table_id].get("GlobalSecondaryIndexes", [])
     }
     gsi = declared[index.Meta.index_name]
-    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["key_hash"]
-    assert gsi["Projection"]["ProjectionType"] == "ALL"
+    keys = {a.attr_name: "HASH" if a.is_hash_key else "RANGE" for a in index.Meta.attributes.values()}
+    assert {k["AttributeName"]: k["KeyType"] for k in gsi["KeySchema"]} == keys
+    projection = index.Meta.projection
+    assert gsi["Projection"]["ProjectionType"] == projection.projection_type
+    assert gsi["Projection"].get("NonKeyAttributes") == getattr(projection, "non_key_attributes", None)
+    # Whatever the index projects, the model has: a list can read its items back.
+    assert set(gsi["Projection"].get("NonKeyAttributes", [])) <= set(model.get_attributes())
+
+
+def test_every_template_index_belongs_to_a_model(stack_template):
+    declared = {
+        (table_id, gsi["IndexName"])
+        for table_id, table in stack_template.table_definitions().items()
+        for gsi in table.get("GlobalSecondaryIndexes", [])
+    }
+    modelled = {(_table_id_of(m, stack_template), i.Meta.index_name) for m, i in MODEL_INDEXES}
+    assert declared == modelled
 
 
 def test_interviews_stream_carries_both_images_and_feeds_create_session(stack_template):

@@ -3,7 +3,11 @@
 Double booking is impossible by construction: the slot's count rises only under the condition
 that it is bookable (interview_scheduling.bookable_slot), and the candidate item holds the id of
 the one active interview (the guard) under the condition that it held none. When the transaction
-is refused, the items that refused decide the answer; nothing is read before writing.
+is refused, the items that refused decide the answer.
+
+The one read before writing is the slot's (consistent), for the start time the interview
+carries; the seat is taken only if the slot still starts then, so that time can't be stale.
+Each change appends its entry to the interview's history in the same transaction.
 """
 
 import hashlib
@@ -15,13 +19,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import bookable_slot, clock
+from interview_scheduling import bookable_slot, clock, interview_history, listing_keys
 from interview_scheduling.conditional_writes import Refused, Transaction, transact
-from interview_scheduling.enums import InterviewStatus
+from interview_scheduling.enums import Actor, InterviewStatus, TimelineKind
 from interview_scheduling.errors import Conflict, NotFound, RuleViolation, UnprocessableRequest
 from interview_scheduling.ids import derived_id, new_id
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
-from interview_scheduling.schemas import BookingIn, RescheduleIn
+from interview_scheduling.schemas import BookingIn, CancelIn, RescheduleIn
 from interview_scheduling.settings import api_settings
 
 # A change that met a concurrent change of the same interview is worked out again this often.
@@ -34,72 +38,164 @@ class Booking:
     replayed: bool  # True when this request repeated an earlier one and got its interview
 
 
-def _take_seat(transaction: Transaction, org: str, job_id: str, slot_id: str, now: datetime) -> None:
+def _slot_of(org: str, job_id: str, slot_id: str) -> InterviewSlot | None:
+    """The slot as it is now (a consistent read); None unless it is the caller's."""
+    try:
+        slot = InterviewSlot.get(job_id, slot_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return slot if slot.org_id == org else None
+
+
+def _take_seat(
+    transaction: Transaction, org: str, slot: InterviewSlot, interview_id: str, now: datetime
+) -> None:
+    actions, condition = bookable_slot.take_seat(slot, now)
     transaction.update(
         "slot",
-        InterviewSlot(job_id, slot_id),
-        actions=[InterviewSlot.booked_count.add(1)],
-        condition=(InterviewSlot.org_id == org) & bookable_slot.bookable(now),
+        InterviewSlot(slot.job_id, slot.slot_id),
+        actions=[*actions, InterviewSlot.booked_interview_ids.add({interview_id})],
+        condition=(InterviewSlot.org_id == org) & condition,
         return_old=True,
     )
 
 
-def _free_seat(transaction: Transaction, job_id: str, slot_id: str) -> None:
+def _free_seat(transaction: Transaction, interview: Interview) -> None:
+    """Gives back the seat the interview holds (its slot started when the interview did)."""
     transaction.update(
         "old_slot",
-        InterviewSlot(job_id, slot_id),
-        actions=[InterviewSlot.booked_count.add(-1)],
+        InterviewSlot(interview.job_id, interview.slot_id),
+        actions=[
+            *bookable_slot.give_seat_back(interview.slot_id, interview.scheduled_at),
+            InterviewSlot.booked_interview_ids.delete({interview.interview_id}),
+        ],
         condition=InterviewSlot.booked_count > 0,
     )
 
 
-def _revise(transaction: Transaction, interview: Interview, now: datetime, change: Any) -> None:
-    """Applies `change` if nobody changed the interview since it was read; its revision rises."""
+def _revise(
+    transaction: Transaction,
+    interview: Interview,
+    now: datetime,
+    history_entry: Any,
+    *,
+    status: InterviewStatus | None = None,
+    slot: InterviewSlot | None = None,
+) -> None:
+    """Applies the change if nobody changed the interview since it was read: its status or its
+    slot and time, its index keys, its history; its revision rises."""
+    status = status or interview.status
+    scheduled_at = slot.starts_at if slot is not None else interview.scheduled_at
+    actions = [
+        Interview.status.set(status),
+        Interview.scheduled_at.set(scheduled_at),
+        Interview.revision.add(1),
+        Interview.updated_at.set(now),
+        history_entry,
+    ]
+    if slot is not None:
+        actions.append(Interview.slot_id.set(slot.slot_id))
+    keys = listing_keys.interview_keys(
+        interview_id=interview.interview_id,
+        org_id=interview.org_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        status=status,
+        scheduled_at=scheduled_at,
+        updated_at=now,
+    )
+    actions += [getattr(Interview, name).set(value) for name, value in keys.items()]
     transaction.update(
-        "interview",
-        interview,
-        actions=[change, Interview.revision.add(1), Interview.updated_at.set(now)],
-        condition=Interview.revision == interview.revision,
+        "interview", interview, actions=actions, condition=Interview.revision == interview.revision
     )
 
 
-def _slot_refusal(refusal: Refused, org: str, now: datetime) -> Exception:
+def _slot_refusal(refusal: Refused, org: str, now: datetime) -> Exception | None:
+    """Why the slot refused the seat; None if it was bookable all the same (its start or its
+    count moved since it was read: read it again)."""
     raw_slot = refusal.item("slot")
     if not _owned_by(raw_slot, org):
         return NotFound("slot_not_found", "no slot with that id for this job")
-    slot = InterviewSlot.from_raw_data(raw_slot or {})
-    # The condition failed on the slot as it was then, so it was not bookable.
-    return bookable_slot.refusal(slot, now) or Conflict("busy", "the slot changed meanwhile; try again")
+    return bookable_slot.refusal(InterviewSlot.from_raw_data(raw_slot or {}), now)
 
 
-# ---------------------------------------------------------------- booking
-def book_interview(org: str, job_id: str, request: BookingIn, idempotency_key: str | None) -> Booking:
-    fingerprint = _fingerprint(job_id, request)
-    # The booking guard may name an interview that is being cancelled: then book anew.
-    for _ in range(CHANGE_ATTEMPTS):
-        booking = _try_booking(org, job_id, request, idempotency_key, fingerprint)
-        if booking is not None:
-            return booking
-    raise Conflict("busy", "the candidate's interview was changing meanwhile; try again")
-
-
-def _try_booking(
-    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, fingerprint: str
-) -> Booking | None:
-    now = clock.now()
-    interview_id = derived_id(org, job_id, idempotency_key) if idempotency_key else new_id()
+def new_interview(
+    *,
+    interview_id: str,
+    org: str,
+    job_id: str,
+    candidate_id: str,
+    slot: InterviewSlot,
+    booking_notes: str | None,
+    request_fingerprint: str,
+    now: datetime,
+    by: Actor,
+) -> Interview:
+    """The interview a booking writes: at its slot's start, with its history's first entry."""
     interview = Interview(
         interview_id=interview_id,
         org_id=org,
         job_id=job_id,
-        candidate_id=request.candidate_id,
-        slot_id=request.slot_id,
+        candidate_id=candidate_id,
+        slot_id=slot.slot_id,
         status=InterviewStatus.SCHEDULED,
-        booking_notes=request.booking_notes,
-        request_fingerprint=fingerprint,
+        scheduled_at=slot.starts_at,
+        booking_notes=booking_notes,
+        request_fingerprint=request_fingerprint,
         revision=0,
         created_at=now,
         updated_at=now,
+        history=[
+            interview_history.entry(
+                TimelineKind.BOOKED, now, by, slot_id=slot.slot_id, scheduled_at=slot.starts_at
+            )
+        ],
+    )
+    keys = listing_keys.interview_keys(
+        interview_id=interview_id,
+        org_id=org,
+        job_id=job_id,
+        candidate_id=candidate_id,
+        status=InterviewStatus.SCHEDULED,
+        scheduled_at=slot.starts_at,
+        updated_at=now,
+    )
+    for name, value in keys.items():
+        setattr(interview, name, value)
+    return interview
+
+
+# ---------------------------------------------------------------- booking
+def book_interview(
+    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, by: Actor
+) -> Booking:
+    fingerprint = _fingerprint(job_id, request)
+    # The booking guard may name an interview that is being cancelled: then book anew.
+    for _ in range(CHANGE_ATTEMPTS):
+        booking = _try_booking(org, job_id, request, idempotency_key, fingerprint=fingerprint, by=by)
+        if booking is not None:
+            return booking
+    raise Conflict("busy", "the slot or the candidate's interview kept changing meanwhile; try again")
+
+
+def _try_booking(
+    org: str, job_id: str, request: BookingIn, idempotency_key: str | None, *, fingerprint: str, by: Actor
+) -> Booking | None:
+    now = clock.now()
+    interview_id = derived_id(org, job_id, idempotency_key) if idempotency_key else new_id()
+    slot = _slot_of(org, job_id, request.slot_id)
+    if slot is None:
+        return _without_slot(org, interview_id if idempotency_key else None, fingerprint)
+    interview = new_interview(
+        interview_id=interview_id,
+        org=org,
+        job_id=job_id,
+        candidate_id=request.candidate_id,
+        slot=slot,
+        booking_notes=request.booking_notes,
+        request_fingerprint=fingerprint,
+        now=now,
+        by=by,
     )
 
     def build(transaction: Transaction) -> None:
@@ -113,7 +209,7 @@ def _try_booking(
             condition=(Candidate.org_id == org) & Candidate.active_interview_id.does_not_exist(),
             return_old=True,
         )
-        _take_seat(transaction, org, job_id, request.slot_id, now)
+        _take_seat(transaction, org, slot, interview_id, now)
 
     try:
         transact(build)
@@ -127,8 +223,20 @@ def _try_booking(
         if refusal.refused("candidate"):
             active_id = Candidate.from_raw_data(refusal.item("candidate") or {}).active_interview_id
             return _replay_by_body(active_id, fingerprint, now)
-        raise _slot_refusal(refusal, org, now) from refusal
+        refused_seat = _slot_refusal(refusal, org, now)
+        if refused_seat is None:
+            return None  # the slot changed since it was read
+        raise refused_seat from refusal
     return Booking(interview, replayed=False)
+
+
+def _without_slot(org: str, key_interview_id: str | None, fingerprint: str) -> Booking:
+    """No slot of the caller's has that id, so nothing can be booked; a booking retried with its
+    Idempotency-Key still gets its interview."""
+    earlier = _interview_or_none(key_interview_id)
+    if earlier is not None:
+        return _replay_by_key(earlier, org, fingerprint)
+    raise NotFound("slot_not_found", "no slot with that id for this job")
 
 
 def _fingerprint(job_id: str, request: BookingIn) -> str:
@@ -195,7 +303,7 @@ def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Intervi
     raise Conflict("busy", "the interview kept changing meanwhile; try again")
 
 
-def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
+def cancel_interview(org: str, job_id: str, interview_id: str, request: CancelIn, by: Actor) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.status == InterviewStatus.CANCELLED:
             return interview  # a repeated cancel changes nothing
@@ -204,10 +312,11 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
                 "not_cancellable", f"an interview that is {interview.status} cannot be cancelled"
             )
         now = clock.now()
+        cancelled = interview_history.append(TimelineKind.CANCELLED, now, by, request.reason)
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, Interview.status.set(InterviewStatus.CANCELLED))
-            _free_seat(transaction, job_id, interview.slot_id)
+            _revise(transaction, interview, now, cancelled, status=InterviewStatus.CANCELLED)
+            _free_seat(transaction, interview)
             transaction.update(
                 "candidate",
                 Candidate(job_id, interview.candidate_id),
@@ -221,7 +330,9 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
     return _change(org, job_id, interview_id, attempt)
 
 
-def reschedule_interview(org: str, job_id: str, interview_id: str, request: RescheduleIn) -> Interview:
+def reschedule_interview(
+    org: str, job_id: str, interview_id: str, request: RescheduleIn, by: Actor
+) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.slot_id == request.slot_id and interview.status == InterviewStatus.SCHEDULED:
             return interview  # already there: a repeated reschedule changes nothing
@@ -229,19 +340,33 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
             raise RuleViolation(
                 "not_reschedulable", f"an interview that is {interview.status} cannot be moved"
             )
+        slot = _slot_of(org, job_id, request.slot_id)
+        if slot is None:
+            raise NotFound("slot_not_found", "no slot with that id for this job")
         now = clock.now()
+        moved = interview_history.append(
+            TimelineKind.RESCHEDULED,
+            now,
+            by,
+            request.reason,
+            from_slot_id=interview.slot_id,
+            from_scheduled_at=interview.scheduled_at,
+            to_slot_id=slot.slot_id,
+            to_scheduled_at=slot.starts_at,
+        )
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, Interview.slot_id.set(request.slot_id))
-            _free_seat(transaction, job_id, interview.slot_id)
-            _take_seat(transaction, org, job_id, request.slot_id, now)
+            _revise(transaction, interview, now, moved, slot=slot)
+            _free_seat(transaction, interview)
+            _take_seat(transaction, org, slot, interview_id, now)
 
         try:
             transact(build)
         except Refused as refusal:
-            if refusal.refused("slot"):
-                raise _slot_refusal(refusal, org, now) from refusal
-            raise
+            refused_seat = _slot_refusal(refusal, org, now) if refusal.refused("slot") else None
+            if refused_seat is not None:
+                raise refused_seat from refusal
+            raise  # read it all again
         return find_interview(org, job_id, interview_id)
 
     return _change(org, job_id, interview_id, attempt)

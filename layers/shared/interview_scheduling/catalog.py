@@ -2,41 +2,48 @@
 
 Every read checks the caller's organisation; another organisation's item reads as missing.
 Creations under a job check the job in the same transaction, so nothing is filed under a job
-the caller does not own.
+the caller does not own. Lists read one index page at a time (interview_scheduling.pagination),
+in order of creation (jobs, candidates) or of start time (slots).
 """
 
-import base64
-import binascii
-import json
-from datetime import date, time, timedelta
-from typing import Any, TypeVar
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from interview_scheduling import aws_clients, bookable_slot, clock
+from interview_scheduling import aws_clients, bookable_slot, booking, clock, pagination
 from interview_scheduling.candidate_address import unreachable_out
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
-from interview_scheduling.enums import SlotStatus
-from interview_scheduling.errors import Conflict, NotFound, RuleViolation
+from interview_scheduling.enums import Actor, SlotStatus
+from interview_scheduling.errors import Conflict, NotFound, RuleViolation, SlotHasBookings
 from interview_scheduling.ids import new_id
+from interview_scheduling.listing_keys import job_scope, ordered
 from interview_scheduling.models import Candidate, InterviewSlot, Job
+from interview_scheduling.pagination import Query, TimeRange
 from interview_scheduling.schemas import (
+    CancelIn,
     CandidateIn,
     CandidateOut,
+    CandidatePage,
     CandidatePatch,
+    CandidateSummary,
     JobIn,
     JobOut,
+    JobPage,
+    JobPatch,
     PresignedPost,
     ResumeUploadOut,
+    SlotDeletion,
     SlotIn,
     SlotOut,
     SlotPage,
 )
 from interview_scheduling.settings import api_settings, data_settings
-from interview_scheduling.time_rules import InvalidLocalTime, to_utc
+from interview_scheduling.time_rules import MAX_SLOT_DURATION, InvalidLocalTime, slot_instants
 
 RESUME_CONTENT_TYPE = "application/pdf"
 M = TypeVar("M", bound=Model)
@@ -69,13 +76,42 @@ def _save_under_job(org: str, job_id: str, item: Model, is_new: Condition) -> No
 
 # ---------------------------------------------------------------- jobs
 def create_job(org: str, request: JobIn) -> JobOut:
-    job = Job(job_id=new_id(), org_id=org, created_at=clock.now(), **request.model_dump())
+    job_id, now = new_id(), clock.now()
+    job = Job(
+        job_id=job_id, org_id=org, created_at=now, created_key=ordered(now, job_id), **request.model_dump()
+    )
     job.save(condition=Job.job_id.does_not_exist())
     return job_out(job)
 
 
+def owned_job(org: str, job_id: str) -> Job:
+    """The job, if it is the caller's; NotFound otherwise."""
+    return _owned(Job, org, job_id, what="job")
+
+
 def get_job(org: str, job_id: str) -> JobOut:
-    return job_out(_owned(Job, org, job_id, what="job"))
+    return job_out(owned_job(org, job_id))
+
+
+def update_job(org: str, job_id: str, patch: JobPatch) -> JobOut:
+    """Changes the fields the patch gives. Sessions made from now on copy the new values; the
+    ones already made keep what their candidates were sent."""
+    changes = patch.model_dump(exclude_unset=True)
+    if not changes:
+        return get_job(org, job_id)
+    job = Job(job_id)
+    actions = [
+        getattr(Job, name).remove() if value is None else getattr(Job, name).set(value)
+        for name, value in changes.items()
+    ]
+    if not update_if(job, actions, condition=Job.org_id == org):
+        raise NotFound("job_not_found", "no job with that id")
+    return job_out(job)  # as the update left it
+
+
+def list_jobs(org: str, limit: int, cursor: str | None) -> JobPage:
+    found = pagination.page(Job.by_org_created, org, query=Query("jobs", org, {}), limit=limit, cursor=cursor)
+    return JobPage(items=[job_out(job) for job in found.items], next_cursor=found.next_cursor)
 
 
 def job_out(job: Job) -> JobOut:
@@ -84,16 +120,32 @@ def job_out(job: Job) -> JobOut:
 
 # ---------------------------------------------------------------- candidates
 def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOut:
-    fields = request.model_dump()
+    candidate_id, now = new_id(), clock.now()
     candidate = Candidate(
         job_id=job_id,
-        candidate_id=new_id(),
+        candidate_id=candidate_id,
         org_id=org,
-        created_at=clock.now(),
-        **fields,
+        created_at=now,
+        job_scope=job_scope(org, job_id),
+        created_key=ordered(now, candidate_id),
+        **request.model_dump(),
     )
     _save_under_job(org, job_id, candidate, Candidate.candidate_id.does_not_exist())
     return candidate_out(candidate)
+
+
+def list_candidates(org: str, job_id: str, limit: int, cursor: str | None) -> CandidatePage:
+    found = pagination.page(
+        Candidate.by_job_created,
+        job_scope(org, job_id),
+        query=Query("candidates", org, {"job_id": job_id}),
+        limit=limit,
+        cursor=cursor,
+    )
+    if not found.items and cursor is None:
+        owned_job(org, job_id)  # nothing here: say whether the job is there at all
+    items = [CandidateSummary.model_validate(c.attribute_values) for c in found.items]
+    return CandidatePage(items=items, next_cursor=found.next_cursor)
 
 
 def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
@@ -195,17 +247,26 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
     if request.interview_date > latest.date():
         raise too_far
     try:
-        starts_at = to_utc(request.interview_date, time.fromisoformat(request.start_time), request.timezone)
-        ends_at = to_utc(request.interview_date, time.fromisoformat(request.end_time), request.timezone)
+        starts_at, ends_at = slot_instants(
+            request.interview_date,
+            time.fromisoformat(request.start_time),
+            time.fromisoformat(request.end_time),
+            request.timezone,
+        )
     except InvalidLocalTime as error:
         raise RuleViolation("nonexistent_local_time", str(error)) from error
+    if not timedelta(0) < ends_at - starts_at <= MAX_SLOT_DURATION:
+        raise RuleViolation(
+            "slot_too_long", f"a slot lasts at most {MAX_SLOT_DURATION} (an earlier end is the next day)"
+        )
     if starts_at <= now:
         raise RuleViolation("slot_in_past", "the slot starts in the past")
     if starts_at > latest:
         raise too_far
+    slot_id = new_id()
     slot = InterviewSlot(
         job_id=job_id,
-        slot_id=new_id(),
+        slot_id=slot_id,
         org_id=org,
         interview_date=request.interview_date.isoformat(),
         start_time=request.start_time,
@@ -217,31 +278,111 @@ def create_slot(org: str, job_id: str, request: SlotIn) -> SlotOut:
         capacity=request.capacity,
         booked_count=0,
         status=SlotStatus.OPEN,
-        created_at=clock.now(),
+        created_at=now,
+        job_scope=job_scope(org, job_id),
+        start_key=ordered(starts_at, slot_id),
+        free_seat_key=ordered(starts_at, slot_id),
     )
     _save_under_job(org, job_id, slot, InterviewSlot.slot_id.does_not_exist())
     return slot_out(slot)
 
 
-def list_slots(org: str, job_id: str, available_only: bool, limit: int, next_token: str | None) -> SlotPage:
-    _owned(Job, org, job_id, what="job")
-    condition = InterviewSlot.org_id == org
+def list_slots(
+    org: str, job_id: str, *, available_only: bool, starts: TimeRange, limit: int, cursor: str | None
+) -> SlotPage:
+    """The job's slots by start time. Available ones are read from the index of slots with a
+    seat free, from now on; the rest of the rule (open, not yet started) is checked on what the
+    page read, which drops only a closed slot that had a seat given back since."""
+    query = Query(
+        "slots", org, {"job_id": job_id, "available": available_only, "from": starts.start, "to": starts.end}
+    )
+    now = clock.now()
+    index: GlobalSecondaryIndex[InterviewSlot] = InterviewSlot.by_job_start
+    sort_key = InterviewSlot.start_key
+    only_bookable = None
     if available_only:
-        condition &= bookable_slot.bookable(clock.now())
-    results = InterviewSlot.query(
-        job_id,
-        filter_condition=condition,
+        index, sort_key = InterviewSlot.by_job_free_seat, InterviewSlot.free_seat_key
+        only_bookable = bookable_slot.bookable(now)
+        # Past slots are never available: read from now on (an empty range if `to` is past).
+        start = now if starts.start is None else max(starts.start, now)
+        starts = TimeRange(start, None if starts.end is None else max(starts.end, start))
+    found = pagination.page(
+        index,
+        job_scope(org, job_id),
+        query=query,
         limit=limit,
-        last_evaluated_key=_decode_token(next_token, job_id),
+        cursor=cursor,
+        range_condition=starts.condition(sort_key),
+        filter_condition=only_bookable,
     )
-    items = [slot_out(slot) for slot in results]
-    last_key = results.last_evaluated_key
-    return SlotPage(
-        items=items, next_token=_encode_token(last_key) if last_key and len(items) == limit else None
-    )
+    if not found.items and cursor is None:
+        owned_job(org, job_id)  # nothing here: say whether the job is there at all
+    return SlotPage(items=[slot_out(slot, now) for slot in found.items], next_cursor=found.next_cursor)
 
 
-def slot_out(slot: InterviewSlot) -> SlotOut:
+def _live_slot(org: str, job_id: str, slot_id: str) -> InterviewSlot:
+    slot = _owned(InterviewSlot, org, job_id, slot_id, what="slot")
+    if slot.status == SlotStatus.DELETED:
+        raise NotFound("slot_not_found", "no slot with that id")
+    return slot
+
+
+def close_slot(org: str, job_id: str, slot_id: str) -> SlotOut:
+    """Stops new bookings into the slot; the ones it holds stay. Closing it again changes nothing."""
+    slot = InterviewSlot(job_id, slot_id)
+    closed = update_if(
+        slot,
+        [InterviewSlot.status.set(SlotStatus.CLOSED), InterviewSlot.free_seat_key.remove()],
+        condition=(InterviewSlot.org_id == org) & (InterviewSlot.status != SlotStatus.DELETED),
+    )
+    if not closed:
+        raise NotFound("slot_not_found", "no slot with that id")
+    return slot_out(slot)  # as the update left it
+
+
+def delete_slot(org: str, job_id: str, slot_id: str, cancel_bookings: bool) -> SlotDeletion:
+    """Deletes a slot that holds no booking. With `cancel_bookings`, closes it, then cancels each
+    booking it holds as a recruiter's cancel would (so each candidate hears of it once, through
+    the stream), then deletes it.
+
+    The item stays, marked DELETED and out of the list, for the interviews that were in it.
+    """
+    slot = _live_slot(org, job_id, slot_id)
+    cancelled: list[str] = []
+    if slot.booked_count > 0:
+        if not cancel_bookings:
+            raise SlotHasBookings(int(slot.booked_count))
+        slot = InterviewSlot(job_id, slot_id)
+        # Closed first: nothing can be booked into it while its bookings are cancelled.
+        update_if(
+            slot,
+            [InterviewSlot.status.set(SlotStatus.CLOSED), InterviewSlot.free_seat_key.remove()],
+            condition=InterviewSlot.org_id == org,
+        )
+        for interview_id in sorted(slot.booked_interview_ids or ()):
+            booking.cancel_interview(
+                org, job_id, interview_id, CancelIn(reason="the slot was deleted"), Actor.RECRUITER
+            )
+            cancelled.append(interview_id)
+    deleted = update_if(
+        InterviewSlot(job_id, slot_id),
+        [
+            InterviewSlot.status.set(SlotStatus.DELETED),
+            InterviewSlot.job_scope.remove(),
+            InterviewSlot.start_key.remove(),
+            InterviewSlot.free_seat_key.remove(),
+        ],
+        condition=(InterviewSlot.org_id == org)
+        & (InterviewSlot.booked_count == 0)
+        & (InterviewSlot.status != SlotStatus.DELETED),
+    )
+    if not deleted:
+        # Booked meanwhile (or deleted meanwhile): say how it is now.
+        raise SlotHasBookings(int(_live_slot(org, job_id, slot_id).booked_count))
+    return SlotDeletion(slot_id=slot_id, cancelled_interview_ids=cancelled)
+
+
+def slot_out(slot: InterviewSlot, now: datetime | None = None) -> SlotOut:
     return SlotOut(
         slot_id=slot.slot_id,
         job_id=slot.job_id,
@@ -255,22 +396,5 @@ def slot_out(slot: InterviewSlot) -> SlotOut:
         capacity=int(slot.capacity),
         booked_count=int(slot.booked_count),
         status=slot.status,
-        available=bookable_slot.is_bookable(slot, clock.now()),
+        available=bookable_slot.is_bookable(slot, now or clock.now()),
     )
-
-
-def _encode_token(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
-
-
-def _decode_token(token: str | None, job_id: str) -> dict[str, Any] | None:
-    if token is None:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(token.encode()))
-        valid = key["job_id"] == {"S": job_id} and set(key) == {"job_id", "slot_id"}
-    except (binascii.Error, ValueError, KeyError, TypeError) as error:
-        raise RuleViolation("invalid_next_token", "next_token is not one this API gave") from error
-    if not valid:
-        raise RuleViolation("invalid_next_token", "next_token is not one this API gave")
-    return key  # type: ignore[no-any-return]

@@ -39,7 +39,10 @@ DEFAULT_REMINDERS = (24 * 60, 60)
 
 class SlotStatus(StrEnum):
     OPEN = "OPEN"
+    # Takes no new bookings; the ones it has stay.
     CLOSED = "CLOSED"
+    # Gone for the recruiter and for bookings; kept for the interviews that were booked in it.
+    DELETED = "DELETED"
 
 
 class SessionStatus(StrEnum):
@@ -88,3 +91,32 @@ class UnreachableReason(StrEnum):
 
     HARD_BOUNCE = "hard_bounce"
     COMPLAINT = "complaint"
+
+
+class Actor(StrEnum):
+    """Who made a change to an interview."""
+
+    RECRUITER = "recruiter"
+    CANDIDATE = "candidate"
+    SYSTEM = "system"
+
+
+class TimelineKind(StrEnum):
+    """What an interview's timeline shows.
+
+    Changes to the interview are written to its history in the transaction that makes them
+    (interview_scheduling.interview_history.append); the session's facts are read from the
+    session. A new kind of entry is a new member here and one `append` where it happens.
+    """
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    # The interview app said the candidate began, or finished.
+    STARTED = "started"
+    COMPLETED = "completed"
+    # The session's window closed and it never began.
+    NO_SHOW = "no_show"
+    # From the session, not the history:
+    SESSION_CREATED = "session_created"
+    EMAIL = "email"

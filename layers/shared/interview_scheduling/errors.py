@@ -1,6 +1,6 @@
 """Errors the rules raise; the HTTP layer maps each class to a status in one place."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class DomainError(Exception):
@@ -12,6 +12,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """Fields the error body carries besides the reason and the message."""
+        return {}
 
 
 class BadRequest(DomainError):
@@ -34,6 +38,19 @@ class Conflict(DomainError):
     """The request clashes with current state (slot full, already booked)."""
 
     status_code = 409
+
+
+class SlotHasBookings(Conflict):
+    def __init__(self, active_bookings: int) -> None:
+        super().__init__(
+            "slot_has_bookings",
+            f"the slot holds {active_bookings} booking(s); delete it with cancel_bookings=true to "
+            "cancel them",
+        )
+        self.active_bookings = active_bookings
+
+    def details(self) -> dict[str, Any]:
+        return {"active_bookings": self.active_bookings}
 
 
 class RuleViolation(DomainError):

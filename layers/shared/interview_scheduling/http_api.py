@@ -10,14 +10,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from interview_scheduling.errors import BadRequest, DomainError, Forbidden, PayloadTooLarge
+from interview_scheduling.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 from interview_scheduling.schemas import ID_PATTERN, ErrorBody, FieldError
 from interview_scheduling.settings import api_settings
 
@@ -52,6 +53,7 @@ def responses(success: int, model: type[BaseModel], *errors: int) -> dict[int, O
 
 
 _DESCRIPTIONS = {
+    400: "Bad request: e.g. a cursor this list did not give for these filters",
     403: "Forbidden: the token names no organisation, or the session is not open now",
     404: "Not found (or owned by another organisation)",
     409: "Conflicts with the current state",
@@ -82,7 +84,8 @@ def create_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
 
 def _refusal(error: DomainError) -> Response[str]:
     logger.info("request refused", extra={"reason": error.reason, "status": error.status_code})
-    return _error_response(error.status_code, ErrorBody(reason=error.reason, message=error.message))
+    body = ErrorBody(reason=error.reason, message=error.message, **error.details())
+    return _error_response(error.status_code, body)
 
 
 def _error_response(status: int, body: ErrorBody) -> Response[str]:
@@ -159,6 +162,14 @@ def organisation_of(event: APIGatewayProxyEventV2) -> str:
 
 # Path parameters: server-made ids only; anything else cannot name an item.
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
+# What every list takes (interview_scheduling.pagination).
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the page before")
+]
+# Instants with their offset (a time without one names no instant); `from` and `to` are keywords.
+FromQuery = Annotated[AwareDatetime | None, Query(alias="from", description="From this instant, included")]
+ToQuery = Annotated[AwareDatetime | None, Query(alias="to", description="Up to this instant, left out")]
 
 
 def created(body: T) -> Response[T]:

@@ -1,13 +1,20 @@
 """What a recruiter sees of an interview: its state, its session's, its emails' outcomes as SES
-reported them, and whether the candidate's address still takes mail."""
+reported them, whether the candidate's address still takes mail, and its timeline."""
 
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import email_ledger
+from interview_scheduling import email_ledger, interview_history
 from interview_scheduling.booking import find_interview
 from interview_scheduling.candidate_address import unreachable_out
-from interview_scheduling.models import Candidate, EmailEntry, Interview, InterviewSession, InterviewSlot
-from interview_scheduling.schemas import DeliveryOut, EmailOut, InterviewOut, SessionSummary, UnreachableOut
+from interview_scheduling.models import Candidate, EmailEntry, Interview, InterviewSession
+from interview_scheduling.schemas import (
+    DeliveryOut,
+    EmailOut,
+    InterviewOut,
+    InterviewSummary,
+    SessionSummary,
+    UnreachableOut,
+)
 from interview_scheduling.time_rules import scheduled_at
 
 
@@ -16,7 +23,6 @@ def describe_interview(org: str, job_id: str, interview_id: str) -> InterviewOut
 
 
 def interview_out(interview: Interview) -> InterviewOut:
-    slot = InterviewSlot.get(interview.job_id, interview.slot_id)
     try:
         session: InterviewSession | None = InterviewSession.get(interview.interview_id)
     except DoesNotExist:
@@ -27,7 +33,7 @@ def interview_out(interview: Interview) -> InterviewOut:
         candidate_id=interview.candidate_id,
         slot_id=interview.slot_id,
         status=interview.status,
-        scheduled_at=scheduled_at(interview, slot),
+        scheduled_at=scheduled_at(interview),
         booking_notes=interview.booking_notes,
         revision=int(interview.revision),
         created_at=interview.created_at,
@@ -35,6 +41,22 @@ def interview_out(interview: Interview) -> InterviewOut:
         session=_session_summary(session),
         emails=_email_outcomes(session),
         candidate_email_unreachable=_unreachable(interview),
+        timeline=interview_history.timeline(interview, session),
+    )
+
+
+def interview_summary(interview: Interview) -> InterviewSummary:
+    """The interview as a list shows it, from what its indexes hold."""
+    return InterviewSummary(
+        interview_id=interview.interview_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        slot_id=interview.slot_id,
+        status=interview.status,
+        scheduled_at=scheduled_at(interview),
+        revision=int(interview.revision),
+        created_at=interview.created_at,
+        updated_at=interview.updated_at,
     )
 
 

@@ -10,21 +10,24 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
+    Actor,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
     SessionStatus,
     SlotStatus,
+    TimelineKind,
     UnreachableReason,
 )
 from interview_scheduling.settings import data_settings
@@ -45,6 +48,131 @@ class _Meta:
     max_retry_attempts = 3
 
 
+# ---------------------------------------------------------------- the lists' indexes
+# Each list a recruiter pages through is one Query on one of these (listing_keys makes their
+# values). An item lacking an index's keys is not in that index.
+class JobsByOrganisation(GlobalSecondaryIndex["Job"]):
+    class Meta:
+        index_name = "by_org_created"
+        projection = AllProjection()
+
+    org_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class CandidatesByJob(GlobalSecondaryIndex["Candidate"]):
+    class Meta:
+        index_name = "by_job_created"
+        # Not the resume text (up to 100 kB): a list shows who, not what they wrote.
+        projection = IncludeProjection(
+            ["full_name", "email", "phone", "work_experience", "domain", "status", "created_at"]
+        )
+
+    job_scope = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+SLOT_LISTING_ATTRIBUTES = [
+    "interview_date",
+    "start_time",
+    "end_time",
+    "time_zone",
+    "starts_at",
+    "ends_at",
+    "ai_interview_type",
+    "capacity",
+    "booked_count",
+    "status",
+]
+
+
+class SlotsByJob(GlobalSecondaryIndex["InterviewSlot"]):
+    class Meta:
+        index_name = "by_job_start"
+        projection = IncludeProjection(SLOT_LISTING_ATTRIBUTES)
+
+    job_scope = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class SlotsWithFreeSeat(GlobalSecondaryIndex["InterviewSlot"]):
+    """Only the slots with a seat free (interview_scheduling.bookable_slot keeps it so)."""
+
+    class Meta:
+        index_name = "by_job_free_seat"
+        projection = IncludeProjection(SLOT_LISTING_ATTRIBUTES)
+
+    job_scope = UnicodeAttribute(hash_key=True)
+    free_seat_key = UnicodeAttribute(range_key=True)
+
+
+# What an interview list shows; not the history, the notes or the request fingerprint.
+INTERVIEW_LISTING_ATTRIBUTES = [
+    "job_id",
+    "candidate_id",
+    "slot_id",
+    "status",
+    "scheduled_at",
+    "started_at",
+    "revision",
+    "created_at",
+    "updated_at",
+]
+
+
+class _InterviewIndexMeta:
+    projection = IncludeProjection(INTERVIEW_LISTING_ATTRIBUTES)
+
+
+class InterviewsByOrganisation(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_org_time"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    schedule_key = UnicodeAttribute(range_key=True)
+
+
+class InterviewsByOrganisationStatus(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_org_status_time"
+
+    org_status = UnicodeAttribute(hash_key=True)
+    schedule_key = UnicodeAttribute(range_key=True)
+
+
+class InterviewsByChange(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_org_change"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)
+
+
+class InterviewsByJob(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_job_time"
+
+    job_scope = UnicodeAttribute(hash_key=True)
+    schedule_key = UnicodeAttribute(range_key=True)
+
+
+class InterviewsByJobStatus(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_job_status_time"
+
+    job_status = UnicodeAttribute(hash_key=True)
+    schedule_key = UnicodeAttribute(range_key=True)
+
+
+class InterviewsByCandidate(GlobalSecondaryIndex["Interview"]):
+    class Meta(_InterviewIndexMeta):
+        index_name = "by_candidate_time"
+
+    candidate_scope = UnicodeAttribute(hash_key=True)
+    schedule_key = UnicodeAttribute(range_key=True)
+
+
+# ---------------------------------------------------------------- the entities
 class Job(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("jobs_table")
@@ -61,6 +189,8 @@ class Job(Model):
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute()
+    by_org_created = JobsByOrganisation()
 
 
 class UnreachableMark(MapAttribute[str, Any]):
@@ -97,6 +227,9 @@ class Candidate(Model):
     email_unreachable = UnreachableMark(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
+    job_scope = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    by_job_created = CandidatesByJob()
 
 
 class InterviewSlot(Model):
@@ -115,8 +248,35 @@ class InterviewSlot(Model):
     ai_interview_type = EnumAttribute(InterviewType)
     capacity = NumberAttribute(default=1)
     booked_count = NumberAttribute(default=0)
+    # The interviews holding its seats: the ones a deletion cancels. As many as booked_count.
+    booked_interview_ids = UnicodeSetAttribute(null=True)
     status = EnumAttribute(SlotStatus, default=SlotStatus.OPEN)
     created_at = UTCDateTimeAttribute()
+    # Removed when the slot is deleted, which takes it out of the lists.
+    job_scope = UnicodeAttribute(null=True)
+    start_key = UnicodeAttribute(null=True)
+    # The same value as start_key while a seat is free (bookable_slot), else absent.
+    free_seat_key = UnicodeAttribute(null=True)
+    by_job_start = SlotsByJob()
+    by_job_free_seat = SlotsWithFreeSeat()
+
+
+class HistoryEntry(MapAttribute[str, Any]):
+    """One change in an interview's history (interview_scheduling.interview_history writes them).
+
+    The fields after `reason` are the change's details; each kind fills the ones it has.
+    """
+
+    kind = EnumAttribute(TimelineKind)
+    at = UTCDateTimeAttribute()
+    by = EnumAttribute(Actor)
+    reason = UnicodeAttribute(null=True)
+    slot_id = UnicodeAttribute(null=True)
+    scheduled_at = UTCDateTimeAttribute(null=True)
+    from_slot_id = UnicodeAttribute(null=True)
+    from_scheduled_at = UTCDateTimeAttribute(null=True)
+    to_slot_id = UnicodeAttribute(null=True)
+    to_scheduled_at = UTCDateTimeAttribute(null=True)
 
 
 class Interview(Model):
@@ -129,6 +289,8 @@ class Interview(Model):
     candidate_id = UnicodeAttribute()
     slot_id = UnicodeAttribute()
     status = EnumAttribute(InterviewStatus, default=InterviewStatus.SCHEDULED)
+    # The slot's start, copied when it is booked or moved (the seat's condition keeps it true).
+    scheduled_at = UTCDateTimeAttribute()
     started_at = UTCDateTimeAttribute(null=True)
     ended_at = UTCDateTimeAttribute(null=True)
     booking_notes = UnicodeAttribute(null=True)
@@ -137,6 +299,20 @@ class Interview(Model):
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    history = ListAttribute(of=HistoryEntry, default=list)
+    # Index keys (listing_keys.interview_keys), written with every change.
+    schedule_key = UnicodeAttribute()
+    change_key = UnicodeAttribute()
+    org_status = UnicodeAttribute()
+    job_scope = UnicodeAttribute()
+    job_status = UnicodeAttribute()
+    candidate_scope = UnicodeAttribute()
+    by_org_time = InterviewsByOrganisation()
+    by_org_status_time = InterviewsByOrganisationStatus()
+    by_org_change = InterviewsByChange()
+    by_job_time = InterviewsByJob()
+    by_job_status_time = InterviewsByJobStatus()
+    by_candidate_time = InterviewsByCandidate()
 
 
 class EmailEntry(MapAttribute[str, Any]):

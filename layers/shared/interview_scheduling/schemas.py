@@ -19,11 +19,13 @@ from pydantic import (
 from interview_scheduling.enums import (
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
+    Actor,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
     SlotStatus,
+    TimelineKind,
     UnreachableReason,
 )
 from interview_scheduling.time_rules import InvalidLocalTime, zone
@@ -36,6 +38,8 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
+# Why a recruiter (or candidate) changed an interview; shown on its timeline.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # A wall-clock time in the slot's zone, HH:MM: not an instant, so it has no UTC offset.
 WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 # Reminders before the start, in minutes (5 minutes to 2 weeks); an empty list sends none.
@@ -59,6 +63,9 @@ class ErrorBody(BaseModel):
     reason: str = Field(description="Stable machine-readable code, e.g. slot_full or invalid_request")
     message: str
     errors: list[FieldError] | None = Field(default=None, description="For invalid_request: each problem")
+    active_bookings: int | None = Field(
+        default=None, description="For slot_has_bookings: how many bookings the slot holds"
+    )
 
 
 # ---------------------------------------------------------------- jobs
@@ -74,6 +81,25 @@ class JobIn(_Input):
     )
 
 
+class JobPatch(_Input):
+    """The fields to change; a field left out stays as it is, a description or domain given as
+    null is removed. Sessions copy the job when they are made: a change shows in sessions made
+    after it, not in ones already sent."""
+
+    job_title: ShortText | None = None
+    company_name: ShortText | None = None
+    job_description: LongText | None = None
+    domain: Label | None = None
+    coding_language: CodingLanguage | None = None
+
+    @field_validator("job_title", "company_name", "coding_language")
+    @classmethod
+    def _not_removable(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be removed")
+        return value
+
+
 class JobOut(BaseModel):
     job_id: str
     job_title: str
@@ -84,6 +110,16 @@ class JobOut(BaseModel):
     reminder_offsets_minutes: list[int]
     tech_stack_details: str | None = None
     created_at: datetime
+
+
+NEXT_CURSOR = Field(
+    description="Pass as `cursor`, with the same filters, for the next page; null on the last page."
+)
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # ---------------------------------------------------------------- candidates
@@ -165,6 +201,23 @@ class CandidateOut(BaseModel):
     created_at: datetime
 
 
+class CandidateSummary(BaseModel):
+    candidate_id: str
+    job_id: str
+    full_name: str
+    email: str
+    phone: str | None = None
+    work_experience: str | None = None
+    domain: str | None = None
+    status: str | None = None
+    created_at: datetime
+
+
+class CandidatePage(BaseModel):
+    items: list[CandidateSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
 class ResumeUploadIn(_Input):
     pass
 
@@ -206,10 +259,10 @@ class SlotIn(_Input):
 
     @field_validator("end_time")
     @classmethod
-    def _after_start(cls, end: str, info: ValidationInfo) -> str:
-        start = info.data.get("start_time")
-        if start is not None and end <= start:
-            raise ValueError("end_time must be after start_time")
+    def _not_the_start(cls, end: str, info: ValidationInfo) -> str:
+        # An earlier end is on the next day (23:30-00:15); the same time would be no slot at all.
+        if end == info.data.get("start_time"):
+            raise ValueError("end_time must differ from start_time")
         return end
 
 
@@ -231,7 +284,14 @@ class SlotOut(BaseModel):
 
 class SlotPage(BaseModel):
     items: list[SlotOut]
-    next_token: str | None = Field(description="Pass as `next_token` to get the next page.")
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class SlotDeletion(BaseModel):
+    slot_id: str
+    cancelled_interview_ids: list[str] = Field(
+        description="The bookings cancelled with it (cancel_bookings=true), each as a cancel would"
+    )
 
 
 # ---------------------------------------------------------------- interviews
@@ -241,8 +301,13 @@ class BookingIn(_Input):
     booking_notes: Notes | None = None
 
 
+class CancelIn(_Input):
+    reason: Reason | None = None
+
+
 class RescheduleIn(_Input):
     slot_id: EntityId
+    reason: Reason | None = None
 
 
 class BookingOut(BaseModel):
@@ -254,6 +319,7 @@ class BookingOut(BaseModel):
     slot_id: str
     status: InterviewStatus
     booking_notes: str | None = None
+    scheduled_at: datetime
     revision: int
     created_at: datetime
 
@@ -289,6 +355,41 @@ class SessionSummary(BaseModel):
     resume_extraction: str | None = None
 
 
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: TimelineKind
+    by: Actor
+    reason: str | None = None
+    slot_id: str | None = Field(default=None, description="booked: the slot")
+    scheduled_at: datetime | None = Field(default=None, description="booked: its time")
+    from_slot_id: str | None = Field(default=None, description="rescheduled: the slot it left")
+    from_scheduled_at: datetime | None = Field(default=None, description="rescheduled: the time it left")
+    to_slot_id: str | None = Field(default=None, description="rescheduled: the new slot")
+    to_scheduled_at: datetime | None = Field(default=None, description="rescheduled: the new time")
+    email: str | None = Field(default=None, description="email: the message, e.g. invitation-0")
+    email_status: EmailStatus | None = Field(default=None, description="email: its outcome so far")
+    failure_reason: str | None = None
+
+
+class InterviewSummary(BaseModel):
+    """An interview as the lists show it: no session, emails or timeline (GET it for those)."""
+
+    interview_id: str
+    job_id: str
+    candidate_id: str
+    slot_id: str
+    status: InterviewStatus
+    scheduled_at: datetime
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class InterviewPage(BaseModel):
+    items: list[InterviewSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
 class InterviewOut(BaseModel):
     interview_id: str
     job_id: str
@@ -307,6 +408,7 @@ class InterviewOut(BaseModel):
     candidate_email_unreachable: UnreachableOut | None = Field(
         default=None, description="The candidate's address takes no mail (see the candidate)."
     )
+    timeline: list[TimelineEntry] = Field(description="What happened to it, oldest first")
 
 
 # ---------------------------------------------------------------- the candidate's side

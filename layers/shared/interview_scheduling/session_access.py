@@ -7,9 +7,9 @@ no longer hashes to any live session.
 
 from datetime import datetime, timedelta
 
-from interview_scheduling import clock
+from interview_scheduling import clock, interview_history
 from interview_scheduling.conditional_writes import Refused, Transaction, transact
-from interview_scheduling.enums import InterviewStatus, SessionStatus
+from interview_scheduling.enums import Actor, InterviewStatus, SessionStatus, TimelineKind
 from interview_scheduling.errors import Forbidden, NotFound, RuleViolation
 from interview_scheduling.models import Interview, InterviewSession
 from interview_scheduling.schemas import SessionProgress, SessionView
@@ -71,6 +71,10 @@ _INTERVIEW_STATUS = {
     SessionStatus.IN_PROGRESS: InterviewStatus.IN_PROGRESS,
     SessionStatus.COMPLETED: InterviewStatus.COMPLETED,
 }
+_TIMELINE_KIND = {
+    SessionStatus.IN_PROGRESS: TimelineKind.STARTED,
+    SessionStatus.COMPLETED: TimelineKind.COMPLETED,
+}
 _ORDER = [SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED]
 
 
@@ -94,9 +98,16 @@ def _advance(session_key: str, before: SessionStatus, after: SessionStatus) -> S
             "interview",
             Interview(session.interview_id),
             actions=[
-                Interview.status.set(_INTERVIEW_STATUS[after]),
                 moment.set(now),
-                Interview.updated_at.set(now),
+                *interview_history.progressed(
+                    interview_id=session.interview_id,
+                    org_id=session.org_id,
+                    job_id=session.job_id,
+                    status=_INTERVIEW_STATUS[after],
+                    kind=_TIMELINE_KIND[after],
+                    at=now,
+                    by=Actor.CANDIDATE,
+                ),
             ],
             condition=(Interview.status == _INTERVIEW_STATUS[before])
             & (Interview.revision == session.revision),

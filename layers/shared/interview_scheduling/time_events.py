@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
+from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import clock, email_ledger
+from interview_scheduling import clock, email_ledger, interview_history
 from interview_scheduling.batch_context import interview_and_session
 from interview_scheduling.conditional_writes import update_if
-from interview_scheduling.enums import InterviewStatus, MessageKind, SessionStatus
+from interview_scheduling.enums import Actor, InterviewStatus, MessageKind, SessionStatus, TimelineKind
 from interview_scheduling.models import Interview, InterviewSession
 from interview_scheduling.notifications import EmailRequest
 
@@ -79,9 +80,21 @@ def _why_not_remind(firing: ReminderDue) -> str | None:
 def check_no_show(firing: NoShowCheck) -> bool:
     """Marks the interview NO_SHOW if its session window closed and it never started. True if marked."""
     now = clock.now()
-    marked = update_if(
-        Interview(firing.interview_id),
-        [Interview.status.set(InterviewStatus.NO_SHOW), Interview.updated_at.set(now)],
+    try:
+        interview = Interview.get(firing.interview_id, consistent_read=True)
+    except DoesNotExist:
+        interview = None
+    marked = interview is not None and update_if(
+        interview,
+        interview_history.progressed(
+            interview_id=interview.interview_id,
+            org_id=interview.org_id,
+            job_id=interview.job_id,
+            status=InterviewStatus.NO_SHOW,
+            kind=TimelineKind.NO_SHOW,
+            at=now,
+            by=Actor.SYSTEM,
+        ),
         condition=(Interview.status == InterviewStatus.SCHEDULED) & (Interview.revision == firing.revision),
     )
     if marked:

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from interview_scheduling.models import Interview, InterviewSlot
 
 
+# The longest a slot may last, in real time (so across a DST change too): an interview, not a shift.
+MAX_SLOT_DURATION = timedelta(hours=12)
+
+
 class InvalidLocalTime(ValueError):
     pass
 
@@ -50,14 +54,23 @@ def to_utc(day: date, wall_time: time, zone_name: str) -> datetime:
     return instant
 
 
-def scheduled_at(interview: "Interview", slot: "InterviewSlot") -> datetime:
-    """`started_at` once the interview has begun, else the slot's start (UTC, derived at slot creation)."""
-    return interview.started_at or slot.starts_at
+def slot_instants(day: date, start: time, end: time, zone_name: str) -> tuple[datetime, datetime]:
+    """The UTC start and end of a slot given as wall-clock times from `day` on, as a calendar
+    reads them: an end at or before the start is on the next day (23:30-00:15)."""
+    starts_at = to_utc(day, start, zone_name)
+    end_day = day + timedelta(days=1) if end <= start else day
+    return starts_at, to_utc(end_day, end, zone_name)
+
+
+def scheduled_at(interview: "Interview") -> datetime:
+    """`started_at` once the interview has begun, else its slot's start (copied when it was booked
+    or moved, under the condition that the slot still started then)."""
+    return interview.started_at or interview.scheduled_at
 
 
 def session_times(interview: "Interview", slot: "InterviewSlot") -> tuple[datetime, datetime]:
     """When the session starts and ends: it lasts as long as its slot."""
-    starts = scheduled_at(interview, slot)
+    starts = scheduled_at(interview)
     return starts, starts + (slot.ends_at - slot.starts_at)
 
 
