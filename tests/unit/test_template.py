@@ -28,6 +28,7 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
         ],
     ),
     (settings.SessionSettings, ["CreateSessionFunction"]),
+    (settings.RetentionSettings, ["CatalogFunction", "CreateSessionFunction"]),
     (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
     (settings.EmailSettings, ["SendEmailFunction"]),
 ]

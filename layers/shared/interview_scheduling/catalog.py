@@ -22,6 +22,7 @@ from interview_scheduling.enums import SlotStatus
 from interview_scheduling.errors import NotFound, RuleViolation
 from interview_scheduling.ids import new_id
 from interview_scheduling.models import Candidate, InterviewSlot, Job
+from interview_scheduling.retention import expires_after
 from interview_scheduling.schemas import (
     CandidateIn,
     CandidateOut,
@@ -83,11 +84,14 @@ def job_out(job: Job) -> JobOut:
 # ---------------------------------------------------------------- candidates
 def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOut:
     fields = request.model_dump()
+    now = clock.now()
     candidate = Candidate(
         job_id=job_id,
         candidate_id=new_id(),
         org_id=org,
-        created_at=clock.now(),
+        created_at=now,
+        # Kept this long if never booked; each session moves it to after that interview.
+        expires_at=expires_after(now),
         **fields,
     )
     _save_under_job(org, job_id, candidate, Candidate.candidate_id.does_not_exist())

@@ -1,6 +1,8 @@
 """The entities as DynamoDB items (pynamodb), one table each; names come from settings.
 
 Every item carries the owning organisation's id (`org_id`); reads and writes check it.
+Candidates, interviews and sessions carry `expires_at`, the table's TTL attribute
+(interview_scheduling.retention says when).
 """
 
 from typing import Any
@@ -9,6 +11,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -81,6 +84,7 @@ class Candidate(Model):
     # The booking guard: set while the candidate has an active interview for this job.
     active_interview_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
 
 
 class InterviewSlot(Model):
@@ -121,6 +125,7 @@ class Interview(Model):
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
 
 
 class EmailEntry(MapAttribute[str, Any]):
@@ -176,3 +181,4 @@ class InterviewSession(Model):
     emails = TypedMapAttribute(EmailEntry, default=dict)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)

@@ -2,9 +2,11 @@
 
 A session is written in one transaction with a check that the interview is still at the
 revision the change announced: a session is never made from a stale record (the later record
-for the newer revision makes it), and there is never a second session for one interview.
+for the newer revision makes it), and there is never a second session for one interview. The
+same transaction sets when the interview expires (interview_scheduling.retention).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,9 +17,10 @@ from interview_scheduling.batch_context import BatchContext
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import MessageKind, SessionStatus
 from interview_scheduling.interview_changes import ChangeKind, InterviewChange
-from interview_scheduling.models import Interview, InterviewSession, Job
+from interview_scheduling.models import Candidate, Interview, InterviewSession, Job
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.resumes import resume_text
+from interview_scheduling.retention import expires_after
 from interview_scheduling.session_keys import key_hash, session_key
 from interview_scheduling.settings import session_settings
 from interview_scheduling.time_rules import session_times
@@ -59,15 +62,46 @@ def apply_change(change: InterviewChange, context: BatchContext) -> SessionStep:
     return reschedule_session(change.interview, context)
 
 
-def _still_at(transaction: Transaction, interview: Interview) -> None:
-    """The guard: the interview has not changed since the record being handled was written."""
-    transaction.check(
+def _still_at(transaction: Transaction, interview: Interview, expires_at: datetime) -> None:
+    """The guard: the interview has not changed since the record being handled was written.
+    It expires with its session (a change of its expiry alone is ignored on the stream)."""
+    transaction.update(
         "interview",
-        Interview,
-        interview.interview_id,
-        None,
+        Interview(interview.interview_id),
+        actions=[Interview.expires_at.set(expires_at)],
         condition=Interview.revision == interview.revision,
     )
+
+
+def _transact_with_candidate_expiry(
+    build: Callable[[Transaction], None], interview: Interview, context: BatchContext, expires_at: datetime
+) -> None:
+    """Runs the session's transaction; the candidate expires no sooner than this session.
+
+    Refused for the candidate only because another session moved their expiry further meanwhile,
+    it runs again without moving it.
+    """
+    known = context.candidate(interview).expires_at
+    if known is not None and known >= expires_at:
+        transact(build)
+        return
+
+    def with_candidate(transaction: Transaction) -> None:
+        build(transaction)
+        later = Candidate.expires_at.does_not_exist() | (Candidate.expires_at < expires_at)
+        transaction.update(
+            "candidate",
+            Candidate(interview.job_id, interview.candidate_id),
+            actions=[Candidate.expires_at.set(expires_at)],
+            condition=later,
+        )
+
+    try:
+        transact(with_candidate)
+    except Refused as refusal:
+        if not refusal.refused("candidate"):
+            raise
+        transact(build)
 
 
 def create_session(interview: Interview, context: BatchContext) -> SessionStep:
@@ -82,13 +116,15 @@ def create_session(interview: Interview, context: BatchContext) -> SessionStep:
     now = clock.now()
     session, extraction = _new_session(interview, context, now)
     session.emails = email_ledger.first_request(request.message_key, now)
+    expires_at = expires_after(session.ends_at)
+    session.expires_at = expires_at
 
     def build(transaction: Transaction) -> None:
         transaction.put("session", session, condition=InterviewSession.interview_id.does_not_exist())
-        _still_at(transaction, interview)
+        _still_at(transaction, interview, expires_at)
 
     try:
-        transact(build)
+        _transact_with_candidate_expiry(build, interview, context, expires_at)
     except Refused as refusal:
         if refusal.refused("interview"):
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
@@ -158,6 +194,12 @@ def cancel_session(interview: Interview, context: BatchContext) -> SessionStep:
     session = context.session(interview)
     if session is None:
         logger.info("cancelled before any session existed", extra={"interview_id": interview.interview_id})
+        # Without a session to expire with, it expires after the slot it was booked in.
+        update_if(
+            Interview(interview.interview_id),
+            [Interview.expires_at.set(expires_after(context.slot(interview).ends_at))],
+            condition=Interview.interview_id.exists() & Interview.expires_at.does_not_exist(),
+        )
         return SessionStep(None)
     revision = int(interview.revision)
     request = EmailRequest(
@@ -193,6 +235,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
     starts, ends = session_times(interview, slot)
     new_key = session_key(interview.interview_id, revision)
     now = clock.now()
+    expires_at = expires_after(ends)
 
     def build(transaction: Transaction) -> None:
         transaction.update(
@@ -207,14 +250,15 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
                 InterviewSession.key_generation.set(revision),
                 InterviewSession.revision.set(revision),
                 InterviewSession.updated_at.set(now),
+                InterviewSession.expires_at.set(expires_at),
                 email_ledger.request(request.message_key, now),
             ],
             condition=InterviewSession.revision < revision,
         )
-        _still_at(transaction, interview)
+        _still_at(transaction, interview, expires_at)
 
     try:
-        transact(build)
+        _transact_with_candidate_expiry(build, interview, context, expires_at)
     except Refused as refusal:
         if refusal.refused("interview"):
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})

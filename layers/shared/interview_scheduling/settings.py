@@ -67,6 +67,11 @@ class ScheduleSettings(FromEnvironment):
     schedule_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
 
 
+class RetentionSettings(FromEnvironment):
+    # Days personal data is kept after the interview it was collected for (template RetentionDays).
+    retention_days: int = Field(ge=1, le=3650)
+
+
 class SecretSettings(FromEnvironment):
     # The Secrets Manager secret that session keys (and signed links) are derived from.
     link_signing_secret: str = Field(min_length=1)
@@ -105,6 +110,11 @@ def schedule_settings() -> ScheduleSettings:
 
 
 @lru_cache(maxsize=1)
+def retention_settings() -> RetentionSettings:
+    return RetentionSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
 def secret_settings() -> SecretSettings:
     return SecretSettings.from_environment()
 
@@ -127,6 +137,7 @@ def reset_settings() -> None:
         session_settings,
         secret_settings,
         schedule_settings,
+        retention_settings,
         session_window_settings,
         email_settings,
     ):
