@@ -1,13 +1,13 @@
 """Retention as the template declares it: TTL on the tables that hold personal data, on the
 attribute the models write; lifecycle rules that expire every resume version after RetentionDays
-and a margin."""
+and a margin; the index erasure and export find a candidate's interviews through."""
 
 from __future__ import annotations
 
 import pytest
 from pynamodb.attributes import TTLAttribute
 
-from interview_scheduling import models
+from interview_scheduling import models, resume_objects
 
 PERSONAL = [models.Candidate, models.Interview, models.InterviewSession]
 
@@ -45,5 +45,14 @@ def test_resumes_expire_with_every_version_a_margin_after_the_retention(stack_te
     # What the expiry leaves behind in a versioned bucket goes too.
     assert expiry["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
     assert rules["remove-expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
-    # Resume keys are resumes/{org}/{job}/{candidate}/..., as catalog.request_resume_upload makes them.
-    assert {rule["Prefix"] for rule in rules.values()} == {"resumes/"}
+    prefix = resume_objects.prefix("org", "job", "candidate")
+    assert all(prefix.startswith(rule["Prefix"]) for rule in rules.values())
+
+
+def test_interviews_are_indexed_by_candidate_as_the_model_queries_them(stack_template):
+    index = models.Interview.by_candidate
+    table = stack_template.table_definitions()[_table_of(models.Interview, stack_template)]
+    declared = {gsi["IndexName"]: gsi for gsi in table["GlobalSecondaryIndexes"]}
+    gsi = declared[index.Meta.index_name]
+    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["candidate_id"]
+    assert gsi["Projection"]["ProjectionType"] == "KEYS_ONLY"

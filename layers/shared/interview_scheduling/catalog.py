@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from interview_scheduling import aws_clients, bookable_slot, clock
+from interview_scheduling import aws_clients, bookable_slot, clock, resume_objects
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import SlotStatus
 from interview_scheduling.errors import NotFound, RuleViolation
@@ -99,8 +99,16 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
 
 
 def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
-    candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
+    candidate = owned_candidate(org, job_id, candidate_id)
     return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
+
+
+def owned_candidate(org: str, job_id: str, candidate_id: str) -> Candidate:
+    """The caller's candidate; an erased one (or one being erased) is no longer there to read."""
+    candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
+    if candidate.erasure is not None:
+        raise NotFound("candidate_erased", "the candidate's personal data was erased")
+    return candidate
 
 
 def _resume_uploaded(candidate: Candidate) -> bool:
@@ -138,7 +146,7 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
     Recording the key first means a new upload replaces the resume and its parsed text.
     """
     settings = api_settings()
-    resume_key = f"resumes/{org}/{job_id}/{candidate_id}/{new_id()}.pdf"
+    resume_key = resume_objects.new_key(org, job_id, candidate_id)
     recorded = update_if(
         Candidate(job_id=job_id, candidate_id=candidate_id),
         [
@@ -146,7 +154,7 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
             Candidate.resume_text.remove(),
             Candidate.resume_extraction.remove(),
         ],
-        condition=Candidate.org_id == org,
+        condition=(Candidate.org_id == org) & Candidate.erasure.does_not_exist(),
     )
     if not recorded:
         raise NotFound("candidate_not_found", "no candidate with that id")

@@ -6,7 +6,9 @@ message be lost: a transient failure is retried by Lambda, and the last attempt 
 
 What the candidate receives follows what they already know: a message for a revision that a
 later change replaced is not sent; a cancellation of an interview they were never told of is
-not sent; a new time for an interview they were never told of is sent as the invitation.
+not sent; a new time for an interview they were never told of is sent as the invitation. No
+message at all is sent about a session whose candidate was erased: not even the cancellation
+the erasure itself causes.
 """
 
 from datetime import timedelta
@@ -59,6 +61,9 @@ def deliver(request: EmailRequest, time_left: timedelta) -> Outcome | None:
     if session is None:
         _retry_if_unfinished(request)
         return None
+    if session.erased_at is not None:
+        outcome = Outcome(EmailStatus.SUPERSEDED, failure_reason=email_ledger.CANDIDATE_ERASED)
+        return _record(request, session, outcome)
     wording = _wording(request, session)
     if isinstance(wording, Outcome):
         return _record(request, session, wording)

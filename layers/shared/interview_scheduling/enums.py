@@ -65,3 +65,10 @@ class MessageKind(StrEnum):
     RESCHEDULE = "reschedule"
     CANCELLATION = "cancellation"
     REMINDER = "reminder"
+
+
+class ErasureReason(StrEnum):
+    """Why a candidate's personal data was erased."""
+
+    REQUEST = "request"  # the recruiter erased the candidate (a data-subject request)
+    RETENTION = "retention"  # the candidate's last interview reached the end of its retention

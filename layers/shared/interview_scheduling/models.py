@@ -2,7 +2,8 @@
 
 Every item carries the owning organisation's id (`org_id`); reads and writes check it.
 Candidates, interviews and sessions carry `expires_at`, the table's TTL attribute
-(interview_scheduling.retention says when).
+(interview_scheduling.retention says when); personal fields are absent once erased
+(interview_scheduling.erasure).
 """
 
 from typing import Any
@@ -15,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
@@ -24,6 +25,7 @@ from interview_scheduling.enums import (
     DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
+    ErasureReason,
     InterviewStatus,
     InterviewType,
     SessionStatus,
@@ -65,6 +67,27 @@ class Job(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class ErasureCounts(MapAttribute[str, Any]):
+    """What an erasure found and erased, per kind (the receipt's counts)."""
+
+    interviews = NumberAttribute(default=0)
+    interviews_cancelled = NumberAttribute(default=0)
+    sessions = NumberAttribute(default=0)
+    emails_superseded = NumberAttribute(default=0)
+    schedules = NumberAttribute(default=0)
+    resume_versions = NumberAttribute(default=0)
+
+
+class CandidateErasure(MapAttribute[str, Any]):
+    """The erasure of a candidate's personal data: begun, counted, then done (its receipt)."""
+
+    erasure_id = UnicodeAttribute()
+    reason = EnumAttribute(ErasureReason)
+    started_at = UTCDateTimeAttribute()
+    counts = ErasureCounts(null=True)
+    erased_at = UTCDateTimeAttribute(null=True)
+
+
 class Candidate(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("candidates_table")
@@ -72,8 +95,9 @@ class Candidate(Model):
     job_id = UnicodeAttribute(hash_key=True)
     candidate_id = UnicodeAttribute(range_key=True)
     org_id = UnicodeAttribute()
-    full_name = UnicodeAttribute()
-    email = UnicodeAttribute()
+    # Personal fields; gone once the candidate is erased.
+    full_name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     work_experience = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
@@ -85,6 +109,8 @@ class Candidate(Model):
     active_interview_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    # Present from the moment an erasure begins: no booking or session is made for the candidate.
+    erasure = CandidateErasure(null=True)
 
 
 class InterviewSlot(Model):
@@ -107,6 +133,16 @@ class InterviewSlot(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class InterviewsByCandidate(GlobalSecondaryIndex["Interview"]):
+    """Every interview of a candidate, past ones included (eventually consistent: read each again)."""
+
+    class Meta:
+        index_name = "by_candidate"
+        projection = KeysOnlyProjection()
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+
+
 class Interview(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("interviews_table")
@@ -115,6 +151,7 @@ class Interview(Model):
     org_id = UnicodeAttribute()
     job_id = UnicodeAttribute()
     candidate_id = UnicodeAttribute()
+    by_candidate = InterviewsByCandidate()
     slot_id = UnicodeAttribute()
     status = EnumAttribute(InterviewStatus, default=InterviewStatus.SCHEDULED)
     started_at = UTCDateTimeAttribute(null=True)
@@ -159,8 +196,9 @@ class InterviewSession(Model):
     org_id = UnicodeAttribute()
     job_id = UnicodeAttribute()
     candidate_id = UnicodeAttribute()
-    candidate_name = UnicodeAttribute()
-    candidate_email = UnicodeAttribute()
+    # Personal fields (with resume_text); gone once the candidate is erased.
+    candidate_name = UnicodeAttribute(null=True)
+    candidate_email = UnicodeAttribute(null=True)
     job_title = UnicodeAttribute()
     company_name = UnicodeAttribute()
     job_description = UnicodeAttribute()
@@ -182,3 +220,5 @@ class InterviewSession(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    # When the candidate's data was erased from it: no email is sent for it after that.
+    erased_at = UTCDateTimeAttribute(null=True)

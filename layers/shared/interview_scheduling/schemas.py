@@ -21,6 +21,7 @@ from interview_scheduling.enums import (
     DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
+    ErasureReason,
     InterviewStatus,
     InterviewType,
     SlotStatus,
@@ -265,3 +266,27 @@ class SessionView(BaseModel):
     ends_at: datetime
     language_code: str
     accent_tld: str
+
+
+# ---------------------------------------------------------------- the candidate's personal data
+class ErasureCountsOut(BaseModel):
+    interviews: int = Field(description="Interviews whose personal parts (booking notes) were erased")
+    interviews_cancelled: int = Field(description="Of these, active ones cancelled first (seat released)")
+    sessions: int = Field(description="Sessions whose name, email, resume text and key were erased")
+    emails_superseded: int = Field(description="Emails not yet sent that never will be")
+    schedules: int = Field(description="Reminders and no-show checks deleted")
+    resume_versions: int = Field(description="Stored resume PDF versions deleted from S3")
+
+
+class ErasureReceipt(BaseModel):
+    """What an erasure did, and when; the same receipt answers every repeat of the request."""
+
+    erasure_id: str
+    job_id: str
+    candidate_id: str
+    reason: ErasureReason
+    started_at: datetime
+    erased_at: datetime
+    counts: ErasureCountsOut
+    erased: list[str] = Field(description="The personal data erased, by where it was kept")
+    kept: list[str] = Field(description="What stays, and why")

@@ -55,10 +55,15 @@ class SessionSettings(FromEnvironment):
     session_accent_tld: str = "co.in"
 
 
-class ScheduleSettings(FromEnvironment):
-    """Where one-time schedules go and what they invoke (EventBridge Scheduler)."""
+class ScheduleGroupSettings(FromEnvironment):
+    """Where one-time schedules are kept: all that finding and deleting them needs."""
 
     schedule_group: str = Field(min_length=1)
+
+
+class ScheduleSettings(ScheduleGroupSettings):
+    """What one-time schedules invoke (EventBridge Scheduler), for the function that makes them."""
+
     schedule_target_arn: str = Field(min_length=1)
     scheduler_role_arn: str = Field(min_length=1)
     schedule_dead_letter_arn: str = Field(min_length=1)
@@ -110,6 +115,11 @@ def schedule_settings() -> ScheduleSettings:
 
 
 @lru_cache(maxsize=1)
+def schedule_group_settings() -> ScheduleGroupSettings:
+    return ScheduleGroupSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
 def retention_settings() -> RetentionSettings:
     return RetentionSettings.from_environment()
 
@@ -137,6 +147,7 @@ def reset_settings() -> None:
         session_settings,
         secret_settings,
         schedule_settings,
+        schedule_group_settings,
         retention_settings,
         session_window_settings,
         email_settings,
