@@ -166,12 +166,13 @@ def test_an_erased_candidate_cannot_be_read_booked_or_given_an_upload_link(api, 
 
     answers = [
         api.get(f"/jobs/{job_id}/candidates/{candidate_id}"),
+        api.get(f"/jobs/{job_id}/candidates/{candidate_id}/export"),
         api.post(f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": slot_id}),
         api.post(f"/jobs/{job_id}/candidates/{candidate_id}/resume", {}),
     ]
 
-    assert [answer.status for answer in answers] == [404] * 3
-    assert [answer.body["reason"] for answer in answers[:2]] == ["candidate_erased"] * 2
+    assert [answer.status for answer in answers] == [404] * 4
+    assert [answer.body["reason"] for answer in answers[:3]] == ["candidate_erased"] * 3
     assert InterviewSlot.get(job_id, slot_id).booked_count == 0
 
 

@@ -237,7 +237,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         with acting_as("TimeEventsFunction"):
             pipeline.fire(no_show, delete=False)
 
-        # A third candidate, with a resume, booked and then erased.
+        # A third candidate, with a resume, booked and then erased: export, then erasure.
         with acting_as("CatalogFunction"):
             third = create_candidate(api, job_id, email="c@example.com")
             third_slot = create_slot(api, job_id, starts_in=timedelta(minutes=30))
@@ -252,6 +252,7 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         with acting_as("CreateSessionFunction"):
             pipeline.run_create_session(records)  # its expiry is later already: only checked
         pipeline.invokes = []
+        assert call("GET", f"/jobs/{job_id}/candidates/{third}/export").status == 200
         assert call("DELETE", f"/jobs/{job_id}/candidates/{third}").status == 200
         records = pipeline.new_records()
         with acting_as("CreateSessionFunction"):

@@ -100,7 +100,7 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
 
 def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
     candidate = owned_candidate(org, job_id, candidate_id)
-    return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
+    return candidate_out(candidate, has_resume_pdf=resume_uploaded(candidate))
 
 
 def owned_candidate(org: str, job_id: str, candidate_id: str) -> Candidate:
@@ -111,7 +111,7 @@ def owned_candidate(org: str, job_id: str, candidate_id: str) -> Candidate:
     return candidate
 
 
-def _resume_uploaded(candidate: Candidate) -> bool:
+def resume_uploaded(candidate: Candidate) -> bool:
     """Whether the PDF is in S3: an upload link handed out may never have been used, or refused."""
     if candidate.resume_key is None:
         return False
