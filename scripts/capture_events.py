@@ -75,6 +75,7 @@ STEPS: Final = (
     Step("EmailEventsFunction", "invitation-delivered", BOOKED_AT),
     Step("TimeEventsFunction", "reminder", SLOT_START - timedelta(days=1)),
     Step("CandidateSessionFunction", "get-session", SLOT_START - timedelta(minutes=10)),
+    Step("CandidateDataFunction", "export-candidate", SLOT_START - timedelta(minutes=10)),
 )
 
 
@@ -265,9 +266,18 @@ def capture(
         results[step.name] = json.loads(body) if body else answer
         return results[step.name]
 
-    create_job, create_candidate, create_slot, book, booked, invitation, delivered, reminder, get_session = (
-        STEPS
-    )
+    (
+        create_job,
+        create_candidate,
+        create_slot,
+        book,
+        booked,
+        invitation,
+        delivered,
+        reminder,
+        get_session,
+        export,
+    ) = STEPS
     job_id = run(create_job, http_event(template, "POST", "/jobs", JOB))["job_id"]
     candidate = run(create_candidate, http_event(template, "POST", f"/jobs/{job_id}/candidates", CANDIDATE))
     slot = run(create_slot, http_event(template, "POST", f"/jobs/{job_id}/slots", SLOT))
@@ -285,6 +295,8 @@ def capture(
     from interview_scheduling.session_keys import session_key  # noqa: PLC0415
 
     run(get_session, http_event(template, "GET", f"/sessions/{session_key(interview_id, 0)}"))
+    export_path = f"/jobs/{job_id}/candidates/{candidate['candidate_id']}/export"
+    run(export, http_event(template, "GET", export_path))
     return events
 
 

@@ -43,6 +43,7 @@ from interview_scheduling.schemas import (
 # Cold start: a missing or invalid setting fails the init, not the tenth request.
 settings.data_settings()
 settings.api_settings()
+settings.retention_settings()
 
 logger = Logger()
 router = APIGatewayHttpRouter()

@@ -22,6 +22,7 @@ from interview_scheduling.sessions import apply_change
 # Cold start: a missing or invalid setting fails the init, before any record is taken.
 settings.data_settings()
 settings.session_settings()
+settings.retention_settings()
 
 logger = Logger()
 metrics = Metrics()

@@ -91,6 +91,11 @@ def test_every_handler_takes_its_event_file_and_makes_the_next_ones(aws, pipelin
     session = answers["get-session"]
     assert session["statusCode"] == 200
     assert body_of(session)["candidate_name"] == "Ada Lovelace"
+    export = answers["export-candidate"]
+    assert export["statusCode"] == 200
+    assert [each["interview_id"] for each in body_of(export)["interviews"]] == [
+        body_of(booking)["interview_id"]
+    ]
 
 
 def test_env_json_is_what_the_template_and_the_local_runtime_make_it(stack_template: StackTemplate):

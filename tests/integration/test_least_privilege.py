@@ -10,17 +10,20 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.client import BaseClient
 
 from interview_scheduling import session_keys
+from interview_scheduling.models import Candidate, InterviewSession
 from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
 from tests.support.catalog import create_candidate, create_slot
 from tests.support.pipeline import sent_emails, session_key_of
+from tests.support.ttl import deletion_record, ttl_deletion
 
+FAR_FUTURE = datetime.now(UTC) + timedelta(days=3650)
 ACTIVE: list[str] = []
 # (function, IAM action, resource as the template names it)
 CALLS: set[tuple[str, str, str]] = set()
@@ -81,6 +84,17 @@ def _ses_arn(resource: str) -> str:
     return f"arn:aws:ses:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{resource}"
 
 
+def _s3_call(operation: str, params: dict[str, Any]) -> tuple[str, str]:
+    """The action S3 authorises a call as, on the bucket or the object it names."""
+    if operation == "ListObjectVersions":
+        return "s3:ListBucketVersions", params["Bucket"]
+    if operation == "DeleteObject" and "VersionId" in params:
+        return "s3:DeleteObjectVersion", f"{params['Bucket']}/{params['Key']}"
+    # HeadObject is authorised as GetObject.
+    action = "GetObject" if operation == "HeadObject" else operation
+    return f"s3:{action}", f"{params['Bucket']}/{params['Key']}"
+
+
 def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
     if not ACTIVE:
         return
@@ -88,9 +102,7 @@ def _record(client: BaseClient, operation: str, params: dict[str, Any]) -> None:
     if service == "dynamodb":
         calls = _dynamodb_calls(operation, params)
     elif service == "s3":
-        # HeadObject is authorised as GetObject.
-        action = "GetObject" if operation == "HeadObject" else operation
-        calls = [(f"s3:{action}", f"{params['Bucket']}/{params['Key']}")]
+        calls = [_s3_call(operation, params)]
     elif service == "lambda":
         calls = [("lambda:InvokeFunction", params["FunctionName"])]
     elif service == "ses":
@@ -248,8 +260,37 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         call("POST", f"/jobs/{job_id}/slots/{slot_id}/close")
         with acting_as("CatalogFunction"):
             last_slot = create_slot(api, job_id, starts_in=timedelta(minutes=30))
-        call("POST", f"/jobs/{job_id}/interviews", {"candidate_id": candidate_id, "slot_id": last_slot})
+        last_booking = {"candidate_id": candidate_id, "slot_id": last_slot}
+        last_interview = call("POST", f"/jobs/{job_id}/interviews", last_booking).body["interview_id"]
         call("DELETE", f"/jobs/{job_id}/slots/{last_slot}", query={"cancel_bookings": "true"})
+
+        # A third candidate, with a resume, booked and then erased: export, then erasure.
+        with acting_as("CatalogFunction"):
+            third = create_candidate(api, job_id, email="c@example.com")
+            third_slot = create_slot(api, job_id, starts_in=timedelta(minutes=30))
+        Candidate(job_id, third).update(actions=[Candidate.expires_at.set(FAR_FUTURE)])  # kept longer
+        upload = call("POST", f"/jobs/{job_id}/candidates/{third}/resume", {}).body
+        aws.session.client("s3").put_object(
+            Bucket=resolver.ref("ResumesBucket"), Key=upload["resume_key"], Body=b"%PDF-1.7 not really"
+        )
+        booking = {"candidate_id": third, "slot_id": third_slot}
+        third_interview = call("POST", f"/jobs/{job_id}/interviews", booking).body["interview_id"]
+        records = pipeline.new_records()
+        with acting_as("CreateSessionFunction"):
+            pipeline.run_create_session(records)  # its expiry is later already: only checked
+        pipeline.invokes = []
+        assert call("GET", f"/jobs/{job_id}/candidates/{third}/export").status == 200
+        assert call("DELETE", f"/jobs/{job_id}/candidates/{third}").status == 200
+        records = pipeline.new_records()
+        with acting_as("CreateSessionFunction"):
+            pipeline.run_create_session(records)  # the erasure's cancel of an erased candidate
+        assert InterviewSession.get(third_interview).erased_at is not None
+        # The first candidate's interviews reach the end of their retention: TTL deletes them.
+        for expiring in (last_interview, interview_id):
+            expired = ttl_deletion(deletion_record(aws, pipeline.stream_arn, expiring))
+            with acting_as("CreateSessionFunction"):
+                pipeline.run_create_session([expired])
+        assert Candidate.get(job_id, candidate_id).erasure is not None
 
     functions = {function for function, _, _ in CALLS}
     assert functions == set(template.functions)

@@ -72,7 +72,9 @@ def call(api: ApiClient, org: OrgA, route: HttpRoute, token: str) -> ApiResponse
 def interview_state(api: ApiClient, org: OrgA) -> dict[str, Any]:
     """The interview as its owner sees it, less what the pipeline fills in meanwhile."""
     view = api.get(f"/jobs/{org.job_id}/interviews/{org.interview_id}").json()
-    return {k: v for k, v in view.items() if k not in {"session", "emails"}}
+    state = {k: v for k, v in view.items() if k not in {"session", "emails", "timeline"}}
+    # The timeline's own changes, not the session's and emails' the pipeline adds meanwhile.
+    return state | {"history": [e for e in view["timeline"] if e["kind"] not in {"session_created", "email"}]}
 
 
 @pytest.fixture(scope="module")

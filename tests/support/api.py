@@ -88,6 +88,9 @@ class ApiClient:
     def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("POST", path, body if body is not None else {}, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("DELETE", path, **kwargs)
+
     def route_of(self, method: str, path: str) -> HttpRoute:
         match = self._routes.match(method, path)
         if match is None:

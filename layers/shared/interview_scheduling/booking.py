@@ -206,7 +206,10 @@ def _try_booking(
             "candidate",
             Candidate(job_id, request.candidate_id),
             actions=[Candidate.active_interview_id.set(interview_id)],
-            condition=(Candidate.org_id == org) & Candidate.active_interview_id.does_not_exist(),
+            # An erased candidate (or one being erased) is never booked again.
+            condition=(Candidate.org_id == org)
+            & Candidate.active_interview_id.does_not_exist()
+            & Candidate.erasure.does_not_exist(),
             return_old=True,
         )
         _take_seat(transaction, org, slot, interview_id, now)
@@ -220,6 +223,8 @@ def _try_booking(
             raise NotFound("candidate_not_found", "no candidate with that id for this job") from refusal
         if refusal.refused("slot") and not _owned_by(refusal.item("slot"), org):
             raise NotFound("slot_not_found", "no slot with that id for this job") from refusal
+        if refusal.refused("candidate") and "erasure" in (refusal.item("candidate") or {}):
+            raise NotFound("candidate_erased", "the candidate's personal data was erased") from refusal
         if refusal.refused("candidate"):
             active_id = Candidate.from_raw_data(refusal.item("candidate") or {}).active_interview_id
             return _replay_by_body(active_id, fingerprint, now)

@@ -15,7 +15,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from interview_scheduling import aws_clients, bookable_slot, booking, clock, pagination
+from interview_scheduling import aws_clients, bookable_slot, booking, clock, pagination, resume_objects
 from interview_scheduling.candidate_address import unreachable_out
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import Actor, SlotStatus
@@ -24,6 +24,7 @@ from interview_scheduling.ids import new_id
 from interview_scheduling.listing_keys import job_scope, ordered
 from interview_scheduling.models import Candidate, InterviewSlot, Job
 from interview_scheduling.pagination import Query, TimeRange
+from interview_scheduling.retention import expires_after
 from interview_scheduling.schemas import (
     CancelIn,
     CandidateIn,
@@ -128,6 +129,8 @@ def create_candidate(org: str, job_id: str, request: CandidateIn) -> CandidateOu
         created_at=now,
         job_scope=job_scope(org, job_id),
         created_key=ordered(now, candidate_id),
+        # Kept this long if never booked; each session moves it to after that interview.
+        expires_at=expires_after(now),
         **request.model_dump(),
     )
     _save_under_job(org, job_id, candidate, Candidate.candidate_id.does_not_exist())
@@ -149,11 +152,19 @@ def list_candidates(org: str, job_id: str, limit: int, cursor: str | None) -> Ca
 
 
 def get_candidate(org: str, job_id: str, candidate_id: str) -> CandidateOut:
+    candidate = owned_candidate(org, job_id, candidate_id)
+    return candidate_out(candidate, has_resume_pdf=resume_uploaded(candidate))
+
+
+def owned_candidate(org: str, job_id: str, candidate_id: str) -> Candidate:
+    """The caller's candidate; an erased one (or one being erased) is no longer there to read."""
     candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
-    return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
+    if candidate.erasure is not None:
+        raise NotFound("candidate_erased", "the candidate's personal data was erased")
+    return candidate
 
 
-def _resume_uploaded(candidate: Candidate) -> bool:
+def resume_uploaded(candidate: Candidate) -> bool:
     """Whether the PDF is in S3: an upload link handed out may never have been used, or refused."""
     if candidate.resume_key is None:
         return False
@@ -186,7 +197,7 @@ def candidate_out(candidate: Candidate, *, has_resume_pdf: bool = False) -> Cand
 def update_candidate(org: str, job_id: str, candidate_id: str, patch: CandidatePatch) -> CandidateOut:
     """Changes the fields given. A new address clears the mark SES's bounce or complaint left on
     the old one (interview_scheduling.candidate_address); the same address again does not."""
-    candidate = _owned(Candidate, org, job_id, candidate_id, what="candidate")
+    candidate = owned_candidate(org, job_id, candidate_id)
     changes = patch.model_dump(exclude_unset=True)
     actions = [getattr(Candidate, name).set(value) for name, value in changes.items()]
     if changes.get("email", candidate.email) != candidate.email:
@@ -194,11 +205,15 @@ def update_candidate(org: str, job_id: str, candidate_id: str, patch: CandidateP
     actions.append(Candidate.updated_at.set(clock.now()))
     # Unchanged since it was read, so the mark is cleared only for the address it was on.
     changed = update_if(
-        candidate, actions, condition=(Candidate.org_id == org) & (Candidate.email == candidate.email)
+        candidate,
+        actions,
+        condition=(Candidate.org_id == org)
+        & (Candidate.email == candidate.email)
+        & Candidate.erasure.does_not_exist(),
     )
     if not changed:
         raise Conflict("busy", "the candidate changed meanwhile; try again")
-    return candidate_out(candidate, has_resume_pdf=_resume_uploaded(candidate))
+    return candidate_out(candidate, has_resume_pdf=resume_uploaded(candidate))
 
 
 def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUploadOut:
@@ -207,7 +222,7 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
     Recording the key first means a new upload replaces the resume and its parsed text.
     """
     settings = api_settings()
-    resume_key = f"resumes/{org}/{job_id}/{candidate_id}/{new_id()}.pdf"
+    resume_key = resume_objects.new_key(org, job_id, candidate_id)
     recorded = update_if(
         Candidate(job_id=job_id, candidate_id=candidate_id),
         [
@@ -215,7 +230,7 @@ def request_resume_upload(org: str, job_id: str, candidate_id: str) -> ResumeUpl
             Candidate.resume_text.remove(),
             Candidate.resume_extraction.remove(),
         ],
-        condition=Candidate.org_id == org,
+        condition=(Candidate.org_id == org) & Candidate.erasure.does_not_exist(),
     )
     if not recorded:
         raise NotFound("candidate_not_found", "no candidate with that id")

@@ -12,6 +12,8 @@ resend is the current invitation again.
 Every send goes through the configuration set and carries the interview and the message key as
 tags, so each event SES publishes about it finds its ledger entry (email_outcomes). Nothing is
 sent to an address SES said takes no mail (candidate_address): the message is FAILED with why.
+No message at all is sent about a session whose candidate was erased: not even the cancellation
+the erasure itself causes.
 """
 
 from datetime import timedelta
@@ -86,8 +88,9 @@ def deliver(request: EmailRequest, time_left: timedelta) -> Outcome | None:
 
 def _wording(request: EmailRequest, session: InterviewSession) -> MessageKind | Outcome:
     """Which email this message is, given what the candidate was already sent; or why none is due."""
-    if request.revision < int(session.revision):
-        return Outcome(EmailStatus.SUPERSEDED, failure_reason="a later change replaced it")
+    overtaken = _overtaken(request, session)
+    if overtaken is not None:
+        return Outcome(EmailStatus.SUPERSEDED, failure_reason=overtaken)
     if request.kind == MessageKind.RESEND:
         return MessageKind.INVITATION
     if request.kind == MessageKind.INVITATION or email_ledger.was_announced(session):
@@ -98,6 +101,15 @@ def _wording(request: EmailRequest, session: InterviewSession) -> MessageKind | 
     if request.kind == MessageKind.CANCELLATION:
         return Outcome(EmailStatus.SUPERSEDED, failure_reason="cancelled before the candidate was invited")
     return MessageKind.INVITATION  # a new time for an interview never announced: the invitation
+
+
+def _overtaken(request: EmailRequest, session: InterviewSession) -> str | None:
+    """Why the message is no longer to be sent at all, whatever its kind."""
+    if session.erased_at is not None:
+        return email_ledger.CANDIDATE_ERASED
+    if request.revision < int(session.revision):
+        return "a later change replaced it"
+    return None
 
 
 def _wait_for_announcement(request: EmailRequest, session: InterviewSession) -> MessageKind:

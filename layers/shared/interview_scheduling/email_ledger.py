@@ -22,6 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.enums import EmailStatus, MessageKind
 from interview_scheduling.models import EmailEntry, InterviewSession
@@ -61,6 +63,8 @@ REACHING_STATUSES = frozenset(
 )
 # What tells the candidate the interview exists: after one of these reached them, later changes are news.
 ANNOUNCING_KINDS = frozenset({MessageKind.INVITATION, MessageKind.RESCHEDULE, MessageKind.RESEND})
+# Why no message is sent about an erased candidate (interview_scheduling.erasure): the ledger says so.
+CANDIDATE_ERASED = "candidate erased"
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,40 @@ def request_once(interview_id: str, key: str, now: datetime, superseded_because:
         [InterviewSession.emails[key].set(entry)],
         condition=InterviewSession.interview_id.exists() & InterviewSession.emails[key].does_not_exist(),
     )
+
+
+def request_superseded(key: str, now: datetime, because: str) -> Any:
+    """The update action that records a message as asked for and moot at once, saying why."""
+    entry = EmailEntry(status=EmailStatus.SUPERSEDED, updated_at=now, failure_reason=because)
+    return InterviewSession.emails[key].set(entry)
+
+
+def pending(session: InterviewSession) -> list[str]:
+    """The keys of the messages no attempt has taken yet."""
+    return [key for key, entry in entries(session) if entry.status == EmailStatus.PENDING]
+
+
+def supersede(keys: list[str], now: datetime, because: str) -> tuple[list[Any], Condition]:
+    """Update actions that make these PENDING messages SUPERSEDED, and the condition that they
+    are still PENDING (one taken meanwhile is being sent: it is not overwritten)."""
+    actions: list[Any] = []
+    still_pending: Condition = InterviewSession.interview_id.exists()
+    for key in keys:
+        actions += [
+            _field(key, "status").set(_value("status", EmailStatus.SUPERSEDED)),
+            _field(key, "failure_reason").set(because),
+            _field(key, "updated_at").set(_value("updated_at", now)),
+        ]
+        still_pending &= _field(key, "status") == _value("status", EmailStatus.PENDING)
+    return actions, still_pending
+
+
+def without_diagnostics(session: InterviewSession) -> list[Any]:
+    """Update actions that drop what a receiving server said of each message: a bounce's
+    diagnostic code often quotes the address. The statuses and times stay."""
+    return [
+        _field(key, "diagnostic_code").remove() for key, entry in entries(session) if entry.diagnostic_code
+    ]
 
 
 def first_request(key: str, now: datetime) -> dict[str, EmailEntry]:

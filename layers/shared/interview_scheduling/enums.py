@@ -120,3 +120,10 @@ class TimelineKind(StrEnum):
     # From the session, not the history:
     SESSION_CREATED = "session_created"
     EMAIL = "email"
+
+
+class ErasureReason(StrEnum):
+    """Why a candidate's personal data was erased."""
+
+    REQUEST = "request"  # the recruiter erased the candidate (a data-subject request)
+    RETENTION = "retention"  # the candidate's last interview reached the end of its retention

@@ -18,7 +18,7 @@ from interview_scheduling import catalog, pagination
 from interview_scheduling.enums import InterviewStatus
 from interview_scheduling.errors import RuleViolation
 from interview_scheduling.interview_status import interview_summary
-from interview_scheduling.listing_keys import job_scope, scope
+from interview_scheduling.listing_keys import candidate_scope, job_scope, scope
 from interview_scheduling.models import Interview
 from interview_scheduling.pagination import Page, Query, TimeRange
 from interview_scheduling.schemas import InterviewPage
@@ -49,7 +49,7 @@ def job_interviews(
         raise RuleViolation("unsupported_filters", "candidate_id cannot be combined with status")
     index: GlobalSecondaryIndex[Interview]
     if candidate_id is not None:
-        index, partition = Interview.by_candidate_time, scope(org, job_id, candidate_id)
+        index, partition = Interview.by_candidate_time, candidate_scope(org, job_id, candidate_id)
     elif status is not None:
         index, partition = Interview.by_job_status_time, scope(org, job_id, status)
     else:

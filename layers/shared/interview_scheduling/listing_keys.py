@@ -32,6 +32,11 @@ def job_scope(org_id: str, job_id: str) -> str:
     return scope(org_id, job_id)
 
 
+def candidate_scope(org_id: str, job_id: str, candidate_id: str) -> str:
+    """The partition of a candidate's interviews."""
+    return scope(org_id, job_id, candidate_id)
+
+
 def interview_keys(
     *,
     interview_id: str,
@@ -46,7 +51,7 @@ def interview_keys(
     return {
         "schedule_key": ordered(scheduled_at, interview_id),
         "job_scope": job_scope(org_id, job_id),
-        "candidate_scope": scope(org_id, job_id, candidate_id),
+        "candidate_scope": candidate_scope(org_id, job_id, candidate_id),
         **status_keys(
             interview_id=interview_id, org_id=org_id, job_id=job_id, status=status, updated_at=updated_at
         ),

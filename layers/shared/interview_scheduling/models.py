@@ -1,6 +1,9 @@
 """The entities as DynamoDB items (pynamodb), one table each; names come from settings.
 
 Every item carries the owning organisation's id (`org_id`); reads and writes check it.
+Candidates, interviews and sessions carry `expires_at`, the table's TTL attribute
+(interview_scheduling.retention says when); personal fields are absent once erased
+(interview_scheduling.erasure).
 """
 
 from typing import Any
@@ -9,6 +12,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -23,6 +27,7 @@ from interview_scheduling.enums import (
     Actor,
     CodingLanguage,
     EmailStatus,
+    ErasureReason,
     InterviewStatus,
     InterviewType,
     SessionStatus,
@@ -206,6 +211,27 @@ class UnreachableMark(MapAttribute[str, Any]):
     message_key = UnicodeAttribute()
 
 
+class ErasureCounts(MapAttribute[str, Any]):
+    """What an erasure found and erased, per kind (the receipt's counts)."""
+
+    interviews = NumberAttribute(default=0)
+    interviews_cancelled = NumberAttribute(default=0)
+    sessions = NumberAttribute(default=0)
+    emails_superseded = NumberAttribute(default=0)
+    schedules = NumberAttribute(default=0)
+    resume_versions = NumberAttribute(default=0)
+
+
+class CandidateErasure(MapAttribute[str, Any]):
+    """The erasure of a candidate's personal data: begun, counted, then done (its receipt)."""
+
+    erasure_id = UnicodeAttribute()
+    reason = EnumAttribute(ErasureReason)
+    started_at = UTCDateTimeAttribute()
+    counts = ErasureCounts(null=True)
+    erased_at = UTCDateTimeAttribute(null=True)
+
+
 class Candidate(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("candidates_table")
@@ -213,8 +239,9 @@ class Candidate(Model):
     job_id = UnicodeAttribute(hash_key=True)
     candidate_id = UnicodeAttribute(range_key=True)
     org_id = UnicodeAttribute()
-    full_name = UnicodeAttribute()
-    email = UnicodeAttribute()
+    # Personal fields; gone once the candidate is erased.
+    full_name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     work_experience = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
@@ -230,6 +257,9 @@ class Candidate(Model):
     job_scope = UnicodeAttribute()
     created_key = UnicodeAttribute()
     by_job_created = CandidatesByJob()
+    expires_at = TTLAttribute(null=True)
+    # Present from the moment an erasure begins: no booking or session is made for the candidate.
+    erasure = CandidateErasure(null=True)
 
 
 class InterviewSlot(Model):
@@ -313,6 +343,7 @@ class Interview(Model):
     by_job_time = InterviewsByJob()
     by_job_status_time = InterviewsByJobStatus()
     by_candidate_time = InterviewsByCandidate()
+    expires_at = TTLAttribute(null=True)
 
 
 class EmailEntry(MapAttribute[str, Any]):
@@ -358,8 +389,9 @@ class InterviewSession(Model):
     org_id = UnicodeAttribute()
     job_id = UnicodeAttribute()
     candidate_id = UnicodeAttribute()
-    candidate_name = UnicodeAttribute()
-    candidate_email = UnicodeAttribute()
+    # Personal fields (with resume_text); gone once the candidate is erased.
+    candidate_name = UnicodeAttribute(null=True)
+    candidate_email = UnicodeAttribute(null=True)
     job_title = UnicodeAttribute()
     company_name = UnicodeAttribute()
     job_description = UnicodeAttribute()
@@ -380,3 +412,6 @@ class InterviewSession(Model):
     emails = TypedMapAttribute(EmailEntry, default=dict)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+    # When the candidate's data was erased from it: no email is sent for it after that.
+    erased_at = UTCDateTimeAttribute(null=True)

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from interview_scheduling import aws_clients
 from interview_scheduling.models import Job
-from interview_scheduling.settings import schedule_settings, session_window_settings
+from interview_scheduling.settings import schedule_group_settings, schedule_settings, session_window_settings
 from interview_scheduling.time_rules import session_window
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def keep(interview_id: str, firings: list[Firing], *, existing_possible: bool) -
         _create_or_update(firing)
     if existing_possible:
         wanted = {firing.name for firing in firings}
-        for name in _existing(interview_id):
+        for name in existing(interview_id):
             if name not in wanted:
                 _delete(name)
 
@@ -77,8 +77,9 @@ def cancel(interview_id: str) -> None:
     keep(interview_id, [], existing_possible=True)
 
 
-def _existing(interview_id: str) -> list[str]:
-    group = schedule_settings().schedule_group
+def existing(interview_id: str) -> list[str]:
+    """The names of the interview's schedules that exist now."""
+    group = schedule_group_settings().schedule_group
     pages = aws_clients.scheduler().get_paginator("list_schedules")
     return [
         schedule["Name"]
@@ -120,7 +121,7 @@ def _create_or_update(firing: Firing) -> None:
 
 def _delete(name: str) -> None:
     try:
-        aws_clients.scheduler().delete_schedule(Name=name, GroupName=schedule_settings().schedule_group)
+        aws_clients.scheduler().delete_schedule(Name=name, GroupName=schedule_group_settings().schedule_group)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
             raise

@@ -22,8 +22,10 @@ from interview_scheduling.enums import (
     Actor,
     CodingLanguage,
     EmailStatus,
+    ErasureReason,
     InterviewStatus,
     InterviewType,
+    SessionStatus,
     SlotStatus,
     TimelineKind,
     UnreachableReason,
@@ -430,3 +432,89 @@ class SessionView(BaseModel):
     ends_at: datetime
     language_code: str
     accent_tld: str
+
+
+# ---------------------------------------------------------------- the candidate's personal data
+class ErasureCountsOut(BaseModel):
+    interviews: int = Field(description="Interviews whose personal parts (booking notes) were erased")
+    interviews_cancelled: int = Field(description="Of these, active ones cancelled first (seat released)")
+    sessions: int = Field(description="Sessions whose name, email, resume text and key were erased")
+    emails_superseded: int = Field(description="Emails not yet sent that never will be")
+    schedules: int = Field(description="Reminders and no-show checks deleted")
+    resume_versions: int = Field(description="Stored resume PDF versions deleted from S3")
+
+
+class ErasureReceipt(BaseModel):
+    """What an erasure did, and when; the same receipt answers every repeat of the request."""
+
+    erasure_id: str
+    job_id: str
+    candidate_id: str
+    reason: ErasureReason
+    started_at: datetime
+    erased_at: datetime
+    counts: ErasureCountsOut
+    erased: list[str] = Field(description="The personal data erased, by where it was kept")
+    kept: list[str] = Field(description="What stays, and why")
+
+
+class CandidateRecord(BaseModel):
+    candidate_id: str
+    job_id: str
+    full_name: str
+    email: str
+    phone: str | None = None
+    work_experience: str | None = None
+    domain: str | None = None
+    status: str | None = None
+    resume_text: str | None = Field(default=None, description="As provided or extracted from the PDF")
+    resume_extraction: str | None = None
+    has_resume_pdf: bool
+    created_at: datetime
+    expires_at: datetime | None = Field(default=None, description="When retention deletes it")
+
+
+class InterviewRecord(BaseModel):
+    interview_id: str
+    slot_id: str
+    status: InterviewStatus
+    booking_notes: str | None = None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+class SessionRecord(BaseModel):
+    """A session as stored for the candidate, without its key (which is never stored)."""
+
+    interview_id: str
+    status: SessionStatus
+    candidate_name: str | None = None
+    candidate_email: str | None = None
+    job_title: str
+    company_name: str
+    job_description: str
+    resume_text: str | None = None
+    coding_language: CodingLanguage
+    interview_type: InterviewType
+    scheduled_at: datetime
+    ends_at: datetime
+    time_zone: str
+    language_code: str
+    accent_tld: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = None
+    emails: list[EmailOut] = Field(description="Each email about this interview and its outcome")
+
+
+class CandidateExport(BaseModel):
+    """Everything stored about a candidate, for a data-subject access request."""
+
+    exported_at: datetime
+    candidate: CandidateRecord
+    interviews: list[InterviewRecord]
+    sessions: list[SessionRecord]

@@ -2,22 +2,27 @@
 
 A session is written in one transaction with a check that the interview is still at the
 revision the change announced: a session is never made from a stale record (the later record
-for the newer revision makes it), and there is never a second session for one interview.
+for the newer revision makes it), and there is never a second session for one interview. The
+same transaction sets when the interview expires (interview_scheduling.retention) and checks
+that no erasure of the candidate has begun: an erased candidate gets no session, no new key
+and no email (interview_scheduling.erasure).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from interview_scheduling import clock, email_ledger, schedules
+from interview_scheduling import clock, email_ledger, erasure, schedules
 from interview_scheduling.batch_context import BatchContext
 from interview_scheduling.conditional_writes import Refused, Transaction, transact, update_if
 from interview_scheduling.enums import MessageKind, SessionStatus
 from interview_scheduling.interview_changes import ChangeKind, InterviewChange
-from interview_scheduling.models import Interview, InterviewSession, Job
+from interview_scheduling.models import Candidate, Interview, InterviewSession, Job
 from interview_scheduling.notifications import EmailRequest
 from interview_scheduling.resumes import resume_text
+from interview_scheduling.retention import expires_after
 from interview_scheduling.session_keys import key_hash, session_key
 from interview_scheduling.settings import session_settings
 from interview_scheduling.time_rules import session_times
@@ -52,22 +57,81 @@ def job_description(job: Job) -> str:
 
 def apply_change(change: InterviewChange, context: BatchContext) -> SessionStep:
     """Brings the interview's session in line with one change to the interview."""
-    if change.kind == ChangeKind.BOOKED:
-        return create_session(change.interview, context)
+    interview = change.interview
+    if change.kind == ChangeKind.EXPIRED:
+        erasure.expire_interview(interview)
+        return SessionStep(None)
+    candidate_erased = erasure.is_begun(context.candidates.get((interview.job_id, interview.candidate_id)))
+    if candidate_erased and context.session(interview) is not None:
+        # The erasure erases the sessions it finds; this keeps one it could not see yet erased too.
+        erasure.erase_session(interview.interview_id, clock.now())
     if change.kind == ChangeKind.CANCELLED:
-        return cancel_session(change.interview, context)
-    return reschedule_session(change.interview, context)
+        return cancel_session(interview, context, candidate_erased=candidate_erased)
+    if candidate_erased:
+        logger.info("candidate erased: no session", extra={"interview_id": interview.interview_id})
+        schedules.cancel(interview.interview_id)
+        return SessionStep(None)
+    if change.kind == ChangeKind.BOOKED:
+        return create_session(interview, context)
+    return reschedule_session(interview, context)
 
 
-def _still_at(transaction: Transaction, interview: Interview) -> None:
-    """The guard: the interview has not changed since the record being handled was written."""
-    transaction.check(
+def _still_at(transaction: Transaction, interview: Interview, expires_at: datetime) -> None:
+    """The guard: the interview has not changed since the record being handled was written.
+    It expires with its session (a change of its expiry alone is ignored on the stream)."""
+    transaction.update(
         "interview",
-        Interview,
-        interview.interview_id,
-        None,
+        Interview(interview.interview_id),
+        actions=[Interview.expires_at.set(expires_at)],
         condition=Interview.revision == interview.revision,
     )
+
+
+def _candidate_kept(
+    transaction: Transaction, interview: Interview, expires_at: datetime, *, extend: bool
+) -> None:
+    """The candidate is not being erased; with `extend`, they expire no sooner than this session."""
+    candidate = Candidate(interview.job_id, interview.candidate_id)
+    not_erased = Candidate.erasure.does_not_exist()
+    if not extend:
+        transaction.check(
+            "candidate", Candidate, interview.job_id, interview.candidate_id, condition=not_erased
+        )
+        return
+    later = Candidate.expires_at.does_not_exist() | (Candidate.expires_at < expires_at)
+    transaction.update(
+        "candidate",
+        candidate,
+        actions=[Candidate.expires_at.set(expires_at)],
+        condition=not_erased & later,
+        return_old=True,
+    )
+
+
+def _transact_for_candidate(
+    build: Callable[[Transaction], None], interview: Interview, context: BatchContext, expires_at: datetime
+) -> None:
+    """Runs the session's transaction with the candidate's check (and expiry, if this one is later).
+
+    Refused for the candidate only because another session moved their expiry further meanwhile,
+    it runs again with the check alone.
+    """
+    known = context.candidate(interview).expires_at
+    extend = known is None or known < expires_at
+    for attempt_extends in (True, False) if extend else (False,):
+
+        def with_candidate(transaction: Transaction, extending: bool = attempt_extends) -> None:
+            build(transaction)
+            _candidate_kept(transaction, interview, expires_at, extend=extending)
+
+        try:
+            transact(with_candidate)
+        except Refused as refusal:
+            old = refusal.item("candidate")
+            if attempt_extends and refusal.refused("candidate") and old is not None and "erasure" not in old:
+                continue
+            raise
+        return
 
 
 def create_session(interview: Interview, context: BatchContext) -> SessionStep:
@@ -82,14 +146,19 @@ def create_session(interview: Interview, context: BatchContext) -> SessionStep:
     now = clock.now()
     session, extraction = _new_session(interview, context, now)
     session.emails = email_ledger.first_request(request.message_key, now)
+    expires_at = expires_after(session.ends_at)
+    session.expires_at = expires_at
 
     def build(transaction: Transaction) -> None:
         transaction.put("session", session, condition=InterviewSession.interview_id.does_not_exist())
-        _still_at(transaction, interview)
+        _still_at(transaction, interview, expires_at)
 
     try:
-        transact(build)
+        _transact_for_candidate(build, interview, context, expires_at)
     except Refused as refusal:
+        if refusal.refused("candidate"):
+            logger.info("candidate erased: no session", extra={"interview_id": interview.interview_id})
+            return SessionStep(None, resume_extraction=extraction)
         if refusal.refused("interview"):
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
             return SessionStep(None, resume_extraction=extraction)
@@ -153,17 +222,31 @@ def _new_session(interview: Interview, context: BatchContext, now: datetime) -> 
     return session, extraction
 
 
-def cancel_session(interview: Interview, context: BatchContext) -> SessionStep:
-    """Cancels the session and revokes its key; no email when there was never a session."""
+def cancel_session(
+    interview: Interview, context: BatchContext, *, candidate_erased: bool = False
+) -> SessionStep:
+    """Cancels the session and revokes its key; no email when there was never a session, nor when
+    the candidate is erased (the ledger records the cancellation as superseded)."""
     session = context.session(interview)
     if session is None:
         logger.info("cancelled before any session existed", extra={"interview_id": interview.interview_id})
+        # Without a session to expire with, it expires after the slot it was booked in.
+        update_if(
+            Interview(interview.interview_id),
+            [Interview.expires_at.set(expires_after(context.slot(interview).ends_at))],
+            condition=Interview.interview_id.exists() & Interview.expires_at.does_not_exist(),
+        )
         return SessionStep(None)
     revision = int(interview.revision)
     request = EmailRequest(
         interview_id=interview.interview_id, kind=MessageKind.CANCELLATION, revision=revision
     )
     now = clock.now()
+    asked = (
+        email_ledger.request_superseded(request.message_key, now, email_ledger.CANDIDATE_ERASED)
+        if candidate_erased
+        else email_ledger.request(request.message_key, now)
+    )
     # Unless an earlier delivery of this record (or a later change) got there first.
     update_if(
         session,
@@ -172,12 +255,12 @@ def cancel_session(interview: Interview, context: BatchContext) -> SessionStep:
             InterviewSession.key_hash.remove(),
             InterviewSession.revision.set(revision),
             InterviewSession.updated_at.set(now),
-            email_ledger.request(request.message_key, now),
+            asked,
         ],
         condition=InterviewSession.revision < revision,
     )
     schedules.cancel(interview.interview_id)
-    return SessionStep(request)
+    return SessionStep(None if candidate_erased else request)
 
 
 def reschedule_session(interview: Interview, context: BatchContext) -> SessionStep:
@@ -193,6 +276,7 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
     starts, ends = session_times(interview, slot)
     new_key = session_key(interview.interview_id, revision)
     now = clock.now()
+    expires_at = expires_after(ends)
 
     def build(transaction: Transaction) -> None:
         transaction.update(
@@ -207,15 +291,20 @@ def reschedule_session(interview: Interview, context: BatchContext) -> SessionSt
                 InterviewSession.key_generation.set(revision),
                 InterviewSession.revision.set(revision),
                 InterviewSession.updated_at.set(now),
+                InterviewSession.expires_at.set(expires_at),
                 email_ledger.request(request.message_key, now),
             ],
-            condition=InterviewSession.revision < revision,
+            # An erased session never gets a key again.
+            condition=(InterviewSession.revision < revision) & InterviewSession.erased_at.does_not_exist(),
         )
-        _still_at(transaction, interview)
+        _still_at(transaction, interview, expires_at)
 
     try:
-        transact(build)
+        _transact_for_candidate(build, interview, context, expires_at)
     except Refused as refusal:
+        if refusal.refused("candidate"):
+            logger.info("candidate erased: session not moved", extra={"interview_id": interview.interview_id})
+            return SessionStep(None)
         if refusal.refused("interview"):
             logger.info("superseded by a later change", extra={"interview_id": interview.interview_id})
             return SessionStep(None)

@@ -55,16 +55,26 @@ class SessionSettings(FromEnvironment):
     session_accent_tld: str = "co.in"
 
 
-class ScheduleSettings(FromEnvironment):
-    """Where one-time schedules go and what they invoke (EventBridge Scheduler)."""
+class ScheduleGroupSettings(FromEnvironment):
+    """Where one-time schedules are kept: all that finding and deleting them needs."""
 
     schedule_group: str = Field(min_length=1)
+
+
+class ScheduleSettings(ScheduleGroupSettings):
+    """What one-time schedules invoke (EventBridge Scheduler), for the function that makes them."""
+
     schedule_target_arn: str = Field(min_length=1)
     scheduler_role_arn: str = Field(min_length=1)
     schedule_dead_letter_arn: str = Field(min_length=1)
     # The target's retry policy: a firing the target cannot take is retried, then dead-lettered.
     schedule_retry_attempts: int = Field(default=10, ge=0, le=185)
     schedule_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
+
+
+class RetentionSettings(FromEnvironment):
+    # Days personal data is kept after the interview it was collected for (template RetentionDays).
+    retention_days: int = Field(ge=1, le=3650)
 
 
 class SecretSettings(FromEnvironment):
@@ -112,6 +122,16 @@ def schedule_settings() -> ScheduleSettings:
 
 
 @lru_cache(maxsize=1)
+def schedule_group_settings() -> ScheduleGroupSettings:
+    return ScheduleGroupSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def retention_settings() -> RetentionSettings:
+    return RetentionSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
 def secret_settings() -> SecretSettings:
     return SecretSettings.from_environment()
 
@@ -139,6 +159,8 @@ def reset_settings() -> None:
         session_settings,
         secret_settings,
         schedule_settings,
+        schedule_group_settings,
+        retention_settings,
         session_window_settings,
         email_settings,
         email_event_settings,
