@@ -77,7 +77,8 @@ def get_job(org: str, job_id: str) -> JobOut:
 
 
 def job_out(job: Job) -> JobOut:
-    return JobOut.model_validate(job.attribute_values)
+    # from_attributes: the self-service rules are a typed map, read field by field.
+    return JobOut.model_validate(job.attribute_values, from_attributes=True)
 
 
 # ---------------------------------------------------------------- candidates

@@ -6,6 +6,7 @@ Every item carries the owning organisation's id (`org_id`); reads and writes che
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -17,12 +18,15 @@ from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
+    DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+    DEFAULT_CANDIDATE_RESCHEDULES,
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
+    ReasonRule,
     SessionStatus,
     SlotStatus,
 )
@@ -44,6 +48,16 @@ class _Meta:
     max_retry_attempts = 3
 
 
+class SelfServiceRules(MapAttribute[str, Any]):
+    """What a job lets the candidate change through their links (interview_scheduling.self_service)."""
+
+    enabled = BooleanAttribute(default=True)
+    # No candidate change within this many minutes of the start; the recruiter's own are not bound.
+    cutoff_minutes = NumberAttribute(default=DEFAULT_CANDIDATE_CUTOFF_MINUTES)
+    max_reschedules = NumberAttribute(default=DEFAULT_CANDIDATE_RESCHEDULES)
+    cancellation_reason = EnumAttribute(ReasonRule, default=ReasonRule.OPTIONAL)
+
+
 class Job(Model):
     class Meta(_Meta):
         table_name: Any = _TableName("jobs_table")
@@ -57,6 +71,7 @@ class Job(Model):
     coding_language = EnumAttribute(CodingLanguage, default=DEFAULT_CODING_LANGUAGE)
     # Minutes before the start at which the candidate is reminded; empty for none.
     reminder_offsets_minutes = ListAttribute[int](default=lambda: list(DEFAULT_REMINDERS))
+    candidate_self_service = SelfServiceRules(default=SelfServiceRules)
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

@@ -17,12 +17,15 @@ from pydantic import (
 )
 
 from interview_scheduling.enums import (
+    DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+    DEFAULT_CANDIDATE_RESCHEDULES,
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
     InterviewType,
+    ReasonRule,
     SlotStatus,
 )
 from interview_scheduling.time_rules import InvalidLocalTime, zone
@@ -61,6 +64,23 @@ class ErrorBody(BaseModel):
 
 
 # ---------------------------------------------------------------- jobs
+class CandidateSelfService(_Input):
+    """What the candidate may change through the reschedule and cancel links in their emails."""
+
+    enabled: bool = Field(default=True, strict=True)
+    cutoff_minutes: int = Field(
+        default=DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+        strict=True,
+        ge=0,
+        le=20_160,
+        description="No candidate change within this many minutes of the start; the recruiter is not bound",
+    )
+    max_reschedules: int = Field(default=DEFAULT_CANDIDATE_RESCHEDULES, strict=True, ge=0, le=10)
+    cancellation_reason: ReasonRule = Field(
+        default=ReasonRule.OPTIONAL, description="Whether a candidate who cancels must say why"
+    )
+
+
 class JobIn(_Input):
     job_title: ShortText
     company_name: ShortText
@@ -68,6 +88,7 @@ class JobIn(_Input):
     domain: Label | None = None
     coding_language: CodingLanguage = DEFAULT_CODING_LANGUAGE
     reminder_offsets_minutes: ReminderOffsets = list(DEFAULT_REMINDERS)
+    candidate_self_service: CandidateSelfService = Field(default_factory=CandidateSelfService)
     tech_stack_details: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
         default=None, description="Kept for the records; not used to describe the job to the interviewer."
     )
@@ -81,6 +102,7 @@ class JobOut(BaseModel):
     domain: str | None = None
     coding_language: CodingLanguage
     reminder_offsets_minutes: list[int]
+    candidate_self_service: CandidateSelfService
     tech_stack_details: str | None = None
     created_at: datetime
 
