@@ -17,8 +17,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import bookable_slot, clock
 from interview_scheduling.conditional_writes import Refused, Transaction, transact
-from interview_scheduling.enums import InterviewStatus
-from interview_scheduling.errors import Conflict, NotFound, RuleViolation, UnprocessableRequest
+from interview_scheduling.enums import Actor, InterviewStatus
+from interview_scheduling.errors import Conflict, NotFound, RuleViolation, StaleRevision, UnprocessableRequest
 from interview_scheduling.ids import derived_id, new_id
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
 from interview_scheduling.schemas import BookingIn, RescheduleIn
@@ -53,14 +53,20 @@ def _free_seat(transaction: Transaction, job_id: str, slot_id: str) -> None:
     )
 
 
-def _revise(transaction: Transaction, interview: Interview, now: datetime, change: Any) -> None:
-    """Applies `change` if nobody changed the interview since it was read; its revision rises."""
+def _revise(transaction: Transaction, interview: Interview, now: datetime, *changes: Any) -> None:
+    """Applies `changes` if nobody changed the interview since it was read; its revision rises."""
     transaction.update(
         "interview",
         interview,
-        actions=[change, Interview.revision.add(1), Interview.updated_at.set(now)],
+        actions=[*changes, Interview.revision.add(1), Interview.updated_at.set(now)],
         condition=Interview.revision == interview.revision,
     )
+
+
+def _made_by(by: Actor, reason: str | None) -> list[Any]:
+    """Who made the change, and why if they said; a change without a reason clears the last one."""
+    why = Interview.change_reason.set(reason) if reason else Interview.change_reason.remove()
+    return [Interview.changed_by.set(by), why]
 
 
 def _slot_refusal(refusal: Refused, org: str, now: datetime) -> Exception:
@@ -183,11 +189,22 @@ def find_interview(org: str, job_id: str, interview_id: str) -> Interview:
     return interview
 
 
-def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Interview], Interview]) -> Interview:
+def _change(
+    org: str,
+    job_id: str,
+    interview_id: str,
+    attempt: Callable[[Interview], Interview],
+    at_revision: int | None = None,
+) -> Interview:
     """Reads the interview and applies a change to it; a concurrent change of the same interview
-    makes it read and decide again, so the answer is about this request, not a clash."""
+    makes it read and decide again, so the answer is about this request, not a clash.
+
+    With `at_revision` the change holds only for the interview at that revision (a candidate's
+    link): once it has moved on, nothing is decided again and StaleRevision says so."""
     for _ in range(CHANGE_ATTEMPTS):
         interview = find_interview(org, job_id, interview_id)
+        if at_revision is not None and int(interview.revision) != at_revision:
+            raise StaleRevision("interview_changed", "the interview changed since this change was asked for")
         try:
             return attempt(interview)
         except Refused:
@@ -195,7 +212,15 @@ def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Intervi
     raise Conflict("busy", "the interview kept changing meanwhile; try again")
 
 
-def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
+def cancel_interview(
+    org: str,
+    job_id: str,
+    interview_id: str,
+    *,
+    by: Actor = Actor.RECRUITER,
+    reason: str | None = None,
+    at_revision: int | None = None,
+) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.status == InterviewStatus.CANCELLED:
             return interview  # a repeated cancel changes nothing
@@ -206,7 +231,13 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
         now = clock.now()
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, Interview.status.set(InterviewStatus.CANCELLED))
+            _revise(
+                transaction,
+                interview,
+                now,
+                Interview.status.set(InterviewStatus.CANCELLED),
+                *_made_by(by, reason),
+            )
             _free_seat(transaction, job_id, interview.slot_id)
             transaction.update(
                 "candidate",
@@ -218,10 +249,19 @@ def cancel_interview(org: str, job_id: str, interview_id: str) -> Interview:
         transact(build)
         return find_interview(org, job_id, interview_id)
 
-    return _change(org, job_id, interview_id, attempt)
+    return _change(org, job_id, interview_id, attempt, at_revision)
 
 
-def reschedule_interview(org: str, job_id: str, interview_id: str, request: RescheduleIn) -> Interview:
+def reschedule_interview(
+    org: str,
+    job_id: str,
+    interview_id: str,
+    request: RescheduleIn,
+    *,
+    by: Actor = Actor.RECRUITER,
+    reason: str | None = None,
+    at_revision: int | None = None,
+) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.slot_id == request.slot_id and interview.status == InterviewStatus.SCHEDULED:
             return interview  # already there: a repeated reschedule changes nothing
@@ -232,7 +272,10 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
         now = clock.now()
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, Interview.slot_id.set(request.slot_id))
+            moved = [Interview.slot_id.set(request.slot_id), *_made_by(by, reason)]
+            if by == Actor.CANDIDATE:
+                moved.append(Interview.candidate_reschedules.add(1))  # the job caps these
+            _revise(transaction, interview, now, *moved)
             _free_seat(transaction, job_id, interview.slot_id)
             _take_seat(transaction, org, job_id, request.slot_id, now)
 
@@ -244,4 +287,4 @@ def reschedule_interview(org: str, job_id: str, interview_id: str, request: Resc
             raise
         return find_interview(org, job_id, interview_id)
 
-    return _change(org, job_id, interview_id, attempt)
+    return _change(org, job_id, interview_id, attempt, at_revision)

@@ -43,6 +43,13 @@ DEFAULT_CANDIDATE_CUTOFF_MINUTES = 24 * 60
 DEFAULT_CANDIDATE_RESCHEDULES = 2
 
 
+class Actor(StrEnum):
+    """Who changed an interview."""
+
+    RECRUITER = "recruiter"
+    CANDIDATE = "candidate"
+
+
 class ReasonRule(StrEnum):
     """Whether a candidate who cancels must say why."""
 

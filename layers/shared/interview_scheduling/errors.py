@@ -36,6 +36,10 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class StaleRevision(Conflict):
+    """The change was asked of the interview at a revision it has since left."""
+
+
 class RuleViolation(DomainError):
     """Well-formed, but the rules forbid it now (slot in the past, slot closed)."""
 

@@ -22,6 +22,7 @@ from interview_scheduling.enums import (
     DEFAULT_CANDIDATE_RESCHEDULES,
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
+    Actor,
     CodingLanguage,
     EmailStatus,
     InterviewStatus,
@@ -133,6 +134,11 @@ class Interview(Model):
     booking_notes = UnicodeAttribute(null=True)
     # Rises on every cancel or reschedule: the calendar invite's SEQUENCE.
     revision = NumberAttribute(default=0)
+    # Who made the latest cancel or reschedule, and the reason they gave, if any.
+    changed_by = EnumAttribute(Actor, null=True)
+    change_reason = UnicodeAttribute(null=True)
+    # Reschedules the candidate made through their link; the job caps them.
+    candidate_reschedules = NumberAttribute(default=0)
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
