@@ -80,6 +80,8 @@ class SessionWindowSettings(FromEnvironment):
 class EmailSettings(FromEnvironment):
     sender_email: str = Field(min_length=3)
     interview_base_url: HttpUrl
+    # Where the candidate's reschedule and cancel pages are served: the HTTP API's own endpoint.
+    candidate_pages_url: HttpUrl
     # Lambda's asynchronous attempts (1 + MaximumRetryAttempts): the last one records FAILED.
     max_send_attempts: int = Field(default=3, ge=1)
 
