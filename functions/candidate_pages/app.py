@@ -51,6 +51,7 @@ def _posted() -> PostedForm:
 
 
 def _page(page: Page) -> Response[str]:
+    metrics.add_metric(name="CandidatePagesServed", unit=MetricUnit.Count, value=1)
     if page.rejected is not None:
         # Counted, and which check failed; never the token or what it names.
         metrics.add_metric(name="CandidateLinkRejected", unit=MetricUnit.Count, value=1)

@@ -498,7 +498,7 @@ def test_refused_links_are_counted_and_logged_without_the_link(api, pipeline, pa
     pages.get(spoilt)
     pages.get(booked.links["reschedule"])
 
-    assert counted == ["CandidateLinkRejected"]
+    assert counted == ["CandidatePagesServed", "CandidateLinkRejected", "CandidatePagesServed"]
     (refused,) = [record for record in caplog.records if record.getMessage() == "candidate link refused"]
     assert (refused.check, refused.status) == ("signature", 404)
     assert spoilt.rsplit("/", 1)[1] not in caplog.text
