@@ -224,6 +224,7 @@ def test_a_candidate_reschedules_from_the_invitation_and_the_old_link_dies(
     candidate.shot("old-link-dead")
     # Back on the old confirmation, a second submit changes nothing either.
     candidate.open(f"{links['reschedule']}/reschedule?slot_id={booking.others[0]}")
+    candidate.shot("old-confirmation-dead")
     assert "This interview has changed" in candidate.text()
     assert interview(recruiter, booking)["revision"] == 1
     assert links_of(moved)["reschedule"] != links["reschedule"]
@@ -253,6 +254,10 @@ def test_a_candidate_cancels_with_a_reason_and_gets_the_cancellation(pages_runti
         assert candidate.open(old).status == 410
         assert "Cancelled" in candidate.text()
     candidate.shot("old-link-dead")
+    # A link cut short, as a mail client might wrap it: the one page for links that are not ours.
+    assert candidate.open(links["cancel"][:-5]).status == 404
+    candidate.shot("link-invalid")
+    assert "This link does not work" in candidate.text()
 
 
 def test_past_the_cutoff_the_links_show_the_interview_and_offer_no_change(
