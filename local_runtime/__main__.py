@@ -138,7 +138,7 @@ def _state_line(runtime: LocalRuntime) -> str:
 
 def run_demo(info: RuntimeInfo) -> None:
     try:
-        demo = create_demo_data(info.api_url, info.dev_token)
+        demo = create_demo_data(info.api_url, info.dev_token, Path(info.outbox_dir))
     except DemoError as error:
         log.warning("demo data not created: %s", error)
         return
@@ -156,8 +156,19 @@ def run_demo(info: RuntimeInfo) -> None:
         f"\n  Arjun Mehta is booked for tomorrow; his reminders and no-show check are scheduled."
         f"\n  Move this runtime's clock a day on and his reminder lands in the outbox:\n\n"
         f"    curl -sS -X POST {info.control_url}/clock -d '{{\"advance_seconds\": 86400}}'\n"
-        f'    curl -sS -H "Authorization: Bearer $TOKEN" {interview}\n',
+        f'    curl -sS -H "Authorization: Bearer $TOKEN" {interview}\n'
+        f"{_candidate_link_lines(demo.reschedule_link)}",
         flush=True,
+    )
+
+
+def _candidate_link_lines(link: str | None) -> str:
+    if link is None:
+        return "\n  (His invitation was not in the outbox yet: its reschedule and cancel links are there.)\n"
+    return (
+        "\n  His invitation in the outbox carries his own reschedule and cancel links. Open this one in a"
+        "\n  browser to move his interview as he would (the cancel link is in the same email):"
+        f"\n\n    {link}\n"
     )
 
 

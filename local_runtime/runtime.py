@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,7 +34,8 @@ from local_runtime.config import RuntimeConfig
 from local_runtime.emulated import describe_not_emulated
 from local_runtime.eventbridge import bus
 from local_runtime.lambda_.async_invoke import AsyncInvoker
-from local_runtime.lambda_.function_pool import FunctionPool, Worker, WorkerSettings
+from local_runtime.lambda_.function_pool import FunctionPool, PoolStoppedError, Worker, WorkerSettings
+from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.lambda_.invoke_api import InvokeApi, LocalFunction
 from local_runtime.scheduler.control import ControlApi
 from local_runtime.scheduler.poller import SchedulePoller, TargetUnavailable
@@ -187,19 +188,22 @@ class LocalRuntime:
         sender = parameters.get("SenderEmail")
         if sender and "SenderEmail" in self.template.document.get("Parameters", {}):
             verify_sender_identity(sender, session, endpoint_url=endpoint)
-        resolver = Resolver(self.template, parameters, attributes)
 
         invoke_server = self._serve("lambda", InvokeApi(lambda: self._functions), config.invoke_port)
-        self._create_functions(resolver, session, endpoint, invoke_server.url)
-        authorizers = self._authorizers(resolver)
+        authorizers = self._authorizers(Resolver(self.template, parameters, attributes))
         gateway = HttpApiGateway(
             RouteTable(self.template.http_routes()),
             authorizers,
-            invoke=lambda function_id, event: self._functions[function_id].pool.invoke_json(event),
+            invoke=self._invoke_http_function,
             ready=self._ready.is_set,
         )
+        # Bound before the functions start, so a function told the API's endpoint gets this one.
         api_server = self._serve("http", gateway, config.api_port)
         self._gateway, self._api_server = gateway, api_server
+        for api_id in self.template.of_type("AWS::Serverless::HttpApi"):
+            attributes.setdefault(api_id, {})["ApiEndpoint"] = api_server.url
+        resolver = Resolver(self.template, parameters, attributes)
+        self._create_functions(resolver, session, endpoint, invoke_server.url)
         self._wait_warm()
         self._start_pollers(resolver, session, endpoint, attributes)
         self._start_event_bus(resolver, session, endpoint)
@@ -219,6 +223,12 @@ class LocalRuntime:
             startup_seconds=round(time.monotonic() - started, 2),
             control_url=control_server.url,
         )
+
+    def _invoke_http_function(self, function_id: str, event: dict[str, Any]) -> InvocationResult:
+        function = self._functions.get(function_id)
+        if function is None:  # a request in the moment before the functions exist
+            raise PoolStoppedError(f"{function_id} is not started yet")
+        return function.pool.invoke_json(event)
 
     def _serve(self, name: str, app: WSGIApplication, port: int) -> BackgroundServer:
         server = BackgroundServer(name, app, self.config.host, port)

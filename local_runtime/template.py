@@ -361,6 +361,9 @@ class Resolver:
         resource_type = self._template.resources[resource_id]["Type"]
         if attribute == "Arn":
             return _arn(resource_type, resource_id)
+        if attribute == "ApiEndpoint" and resource_type == "AWS::Serverless::HttpApi":
+            # As AWS names it; a local run that serves the API gives its own URL as an attribute.
+            return f"https://{resource_id.lower()}.execute-api.{LOCAL_REGION}.amazonaws.com"
         raise KeyError(f"{resource_id}.{attribute} is not known until the resource exists")
 
     def environment(self, function_id: str) -> dict[str, str]:

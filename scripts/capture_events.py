@@ -73,6 +73,7 @@ STEPS: Final = (
     Step("CreateSessionFunction", "interview-booked", BOOKED_AT),
     Step("SendEmailFunction", "invitation", BOOKED_AT),
     Step("EmailEventsFunction", "invitation-delivered", BOOKED_AT),
+    Step("CandidatePagesFunction", "reschedule-page", BOOKED_AT),
     Step("TimeEventsFunction", "reminder", SLOT_START - timedelta(days=1)),
     Step("CandidateSessionFunction", "get-session", SLOT_START - timedelta(minutes=10)),
     Step("CandidateDataFunction", "export-candidate", SLOT_START - timedelta(minutes=10)),
@@ -263,7 +264,8 @@ def capture(
         events[step] = event
         answer = handler_of(template, step.function_id)(event, LocalContext(step.function_id))
         body = answer.get("body") if isinstance(answer, dict) else None
-        results[step.name] = json.loads(body) if body else answer
+        is_json = isinstance(answer, dict) and "json" in answer.get("headers", {}).get("Content-Type", "")
+        results[step.name] = json.loads(body) if body and is_json else answer
         return results[step.name]
 
     (
@@ -274,6 +276,7 @@ def capture(
         booked,
         invitation,
         delivered,
+        reschedule_page,
         reminder,
         get_session,
         export,
@@ -291,6 +294,11 @@ def capture(
     (email_request,) = catcher.payloads
     run(invitation, email_request)
     run(delivered, delivery_event(template))
+    use_environment(reschedule_page.function_id)  # the link is signed with its secret
+    from interview_scheduling.candidate_links import LinkPurpose, link_token  # noqa: PLC0415
+
+    token = link_token(LinkPurpose.RESCHEDULE, interview_id, 0)
+    run(reschedule_page, http_event(template, "GET", f"/candidate/{token}"))
     run(reminder, reminder_input(session, schedule_settings().schedule_group, interview_id))
     from interview_scheduling.session_keys import session_key  # noqa: PLC0415
 

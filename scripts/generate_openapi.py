@@ -20,6 +20,7 @@ for _name, _value in import_environment(StackTemplate(), LOCAL_PARAMETERS).items
 
 from book_interview.app import router as booking_routes  # noqa: E402
 from candidate_data.app import router as candidate_data_routes  # noqa: E402
+from candidate_pages.app import router as page_routes  # noqa: E402
 from candidate_session.app import router as session_routes  # noqa: E402
 from catalog.app import router as catalog_routes  # noqa: E402
 from interview_scheduling.http_api import create_resolver  # noqa: E402
@@ -28,7 +29,8 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def openapi_document() -> str:
-    api = create_resolver(catalog_routes, candidate_data_routes, booking_routes, session_routes)
+    # The candidate's pages are HTML for people: their routes are not in the schema.
+    api = create_resolver(catalog_routes, candidate_data_routes, booking_routes, session_routes, page_routes)
     schema = api.get_openapi_json_schema(
         title="Interview scheduling",
         version="1.0.0",
@@ -52,6 +54,8 @@ def _declare_route_security(document: dict[str, Any], template: StackTemplate) -
         "title": "GatewayError",
     }
     for route in template.http_routes():
+        if route.path not in document["paths"]:
+            continue  # an HTML page (include_in_schema=False)
         operation = document["paths"][route.path][route.method.lower()]
         operation["security"] = [{"recruiterJwt": list(route.scopes)}] if route.authorizer else []
         if route.authorizer is None:

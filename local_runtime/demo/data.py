@@ -6,10 +6,16 @@ its interview shows what a bounce looks like (BOUNCED, with SES's reason).
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import re
 import shlex
+import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -20,6 +26,10 @@ DEMO_TIMEZONE: Final = "Asia/Kolkata"
 SLOT_MINUTES: Final = 45
 # The mailbox simulator answers mail to it with a hard bounce (local_runtime.ses).
 BOUNCING_ADDRESS: Final = "bounce@simulator.amazonses.com"
+BOOKED_CANDIDATE_EMAIL: Final = "arjun.mehta@example.com"
+# The demo job lets candidates change their interview up to an hour before it (the default is a day).
+DEMO_SELF_SERVICE: Final = {"cutoff_minutes": 60}
+_RESCHEDULE_LINK = re.compile(r"Reschedule: (\S+)")
 
 
 class DemoError(RuntimeError):
@@ -57,6 +67,8 @@ class DemoData:
     bounced_interview_id: str
     # Booked already, tomorrow: its reminders are scheduled (move the local clock to see them).
     reminded_interview_id: str
+    # The reschedule link in that candidate's invitation, once it is in the outbox.
+    reschedule_link: str | None = None
 
     @property
     def bounced_interview_path(self) -> str:
@@ -75,7 +87,8 @@ def slot_at(start: datetime, interview_type: str) -> SlotRequest:
 
 
 def demo_slots(now: datetime | None = None, zone: str = DEMO_TIMEZONE) -> list[SlotRequest]:
-    """One slot starting within the next half hour, two more tomorrow, all within one local day."""
+    """One slot starting within the next half hour, two more tomorrow and one the day after (a
+    time the booked candidate can move to), each within one local day."""
     tz = ZoneInfo(zone)
     local_now = (now or datetime.now(UTC)).astimezone(tz)
     soon = local_now + timedelta(minutes=15)
@@ -89,6 +102,7 @@ def demo_slots(now: datetime | None = None, zone: str = DEMO_TIMEZONE) -> list[S
         slot_at(start, "technical"),
         slot_at(datetime.combine(tomorrow, time(11, 0), tz), "coding"),
         slot_at(datetime.combine(tomorrow, time(15, 0), tz), "technical"),
+        slot_at(datetime.combine(tomorrow + timedelta(days=1), time(10, 0), tz), "technical"),
     ]
 
 
@@ -98,7 +112,7 @@ def _expect(step: str, response: ApiResponse, *statuses: int) -> Any:
     return response.json() if response.body else None
 
 
-def create_demo_data(api_url: str, token: str) -> DemoData:
+def create_demo_data(api_url: str, token: str, outbox_dir: Path | None = None) -> DemoData:
     api = ApiClient(api_url, token)
     job = _expect(
         "create job",
@@ -110,6 +124,7 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
                 "job_description": "Build and run the event-driven services behind our payments platform.",
                 "domain": "Payments",
                 "coding_language": "PYTHON",
+                "candidate_self_service": DEMO_SELF_SERVICE,
             },
         ),
         201,
@@ -145,11 +160,10 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
         for slot in demo_slots()
     )
     bounced_id, bounced_interview = _book_a_bouncing_candidate(api, job_id, slot_ids[-1])
+    booked_at = clock.time()
     reminded = _expect(
         "create a booked candidate",
-        api.post(
-            f"/jobs/{job_id}/candidates", {"full_name": "Arjun Mehta", "email": "arjun.mehta@example.com"}
-        ),
+        api.post(f"/jobs/{job_id}/candidates", {"full_name": "Arjun Mehta", "email": BOOKED_CANDIDATE_EMAIL}),
         201,
     )
     booked = _expect(
@@ -168,6 +182,9 @@ def create_demo_data(api_url: str, token: str) -> DemoData:
         bounced_candidate_id=bounced_id,
         bounced_interview_id=bounced_interview,
         reminded_interview_id=booked["interview_id"],
+        reschedule_link=(
+            reschedule_link_in(outbox_dir, BOOKED_CANDIDATE_EMAIL, since=booked_at) if outbox_dir else None
+        ),
     )
 
 
@@ -183,6 +200,22 @@ def _book_a_bouncing_candidate(api: ApiClient, job_id: str, slot_id: str) -> tup
     booking = {"candidate_id": candidate["candidate_id"], "slot_id": slot_id}
     interview = _expect("book bouncing candidate", api.post(f"/jobs/{job_id}/interviews", booking), 201)
     return candidate["candidate_id"], interview["interview_id"]
+
+
+def reschedule_link_in(outbox_dir: Path, address: str, since: float, timeout: float = 30.0) -> str | None:
+    """The reschedule link of the first email to `address` written to the outbox after `since`
+    (an earlier run's mail may still be there), as the candidate got it."""
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
+        paths = sorted(outbox_dir.glob("*.eml")) if outbox_dir.exists() else []
+        for path in (path for path in paths if path.stat().st_mtime >= since):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if isinstance(message, EmailMessage) and address in str(message["To"]):
+                body = message.get_body(preferencelist=("plain",))
+                found = _RESCHEDULE_LINK.search(body.get_content()) if body is not None else None
+                return found.group(1) if found else None
+        clock.sleep(0.25)
+    return None
 
 
 def book_curl(api_url: str, job_id: str, candidate_id: str, slot_id: str) -> str:

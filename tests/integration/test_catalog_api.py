@@ -25,6 +25,38 @@ def test_a_job_is_created_and_read_back_with_defaults(api):
     assert job.body["job_title"] == "Backend Engineer"
     assert job.body["coding_language"] == "PYTHON"
     assert job.body["job_description"] == "Build payment APIs"
+    assert job.body["candidate_self_service"] == {
+        "enabled": True,
+        "cutoff_minutes": 24 * 60,
+        "max_reschedules": 2,
+        "cancellation_reason": "optional",
+    }
+
+
+def test_a_job_keeps_the_candidate_self_service_rules_it_was_given(api):
+    rules = {"enabled": False, "cutoff_minutes": 90, "max_reschedules": 0, "cancellation_reason": "required"}
+    job_id = create_job(api, candidate_self_service=rules)
+
+    assert api.get(f"/jobs/{job_id}").body["candidate_self_service"] == rules
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"cutoff_minutes": -1},
+        {"cutoff_minutes": "60"},
+        {"max_reschedules": 11},
+        {"enabled": "yes"},
+        {"cancellation_reason": "sometimes"},
+        {"window": 3},
+    ],
+)
+def test_invalid_self_service_rules_are_refused(api, rules):
+    body = {"job_title": "Dev", "company_name": "Acme", "candidate_self_service": rules}
+    response = api.post("/jobs", body)
+
+    assert response.status == 422
+    assert any("candidate_self_service" in error["loc"] for error in response.body["errors"])
 
 
 @pytest.mark.parametrize(

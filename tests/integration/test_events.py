@@ -91,6 +91,9 @@ def test_every_handler_takes_its_event_file_and_makes_the_next_ones(aws, pipelin
     session = answers["get-session"]
     assert session["statusCode"] == 200
     assert body_of(session)["candidate_name"] == "Ada Lovelace"
+    page = answers["reschedule-page"]
+    assert page["statusCode"] == 200, page
+    assert "Platform Engineer" in page["body"] and "no other open times" in page["body"]
     export = answers["export-candidate"]
     assert export["statusCode"] == 200
     assert [each["interview_id"] for each in body_of(export)["interviews"]] == [

@@ -19,6 +19,7 @@ from botocore.client import BaseClient
 from interview_scheduling import session_keys
 from interview_scheduling.models import Candidate, InterviewSession
 from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
+from tests.support.candidate_pages import PagesClient, links_of
 from tests.support.catalog import create_candidate, create_slot
 from tests.support.pipeline import sent_emails, session_key_of
 from tests.support.ttl import deletion_record, ttl_deletion
@@ -188,6 +189,9 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
             candidate_id = create_candidate(api, job_id)
             slot_id = create_slot(api, job_id, starts_in=timedelta(minutes=10))
             later_slot = create_slot(api, job_id, starts_in=timedelta(minutes=20))
+            # Far enough ahead for the candidate's own changes (a day's cutoff by default).
+            far_slot = create_slot(api, job_id, starts_in=timedelta(days=2))
+            farther_slot = create_slot(api, job_id, starts_in=timedelta(days=3))
         call("GET", f"/jobs/{job_id}/candidates/{candidate_id}")
         upload = call("POST", f"/jobs/{job_id}/candidates/{candidate_id}/resume", {}).body
         aws.session.client("s3").put_object(
@@ -291,6 +295,26 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
             with acting_as("CreateSessionFunction"):
                 pipeline.run_create_session([expired])
         assert Candidate.get(job_id, candidate_id).erasure is not None
+        # A third candidate moves, then cancels, their interview through the links in their emails.
+        pages = PagesClient(template)
+        with acting_as("CatalogFunction"):
+            third = create_candidate(api, job_id, email="c@example.com")
+        call("POST", f"/jobs/{job_id}/interviews", {"candidate_id": third, "slot_id": far_slot})
+        for change in ("reschedule", "cancel"):
+            records = pipeline.new_records()
+            with acting_as("CreateSessionFunction"):
+                pipeline.run_create_session(records)
+            with acting_as("SendEmailFunction"):
+                pipeline.deliver_emails()
+            link = links_of(sent_emails()[-1])[change]
+            with acting_as("CandidatePagesFunction"):
+                page = pages.get(link)
+                form = {}
+                if change == "reschedule":
+                    page = pages.get(f"{link}/reschedule", slot_id=farther_slot)
+                    form["slot_id"] = farther_slot
+                form["form_token"] = page.field("form_token")
+                assert pages.post(f"{link}/{change}", form).status == 200
 
     functions = {function for function, _, _ in CALLS}
     assert functions == set(template.functions)

@@ -310,6 +310,9 @@ def test_a_job_description_and_domain_can_be_removed_but_not_its_title(api, job)
         {"coding_language": "COBOL"},
         {"salary": 1},
         {"company_name": None},
+        {"candidate_self_service": None},
+        {"candidate_self_service": {"cutoff_minutes": -1}},
+        {"reminder_offsets_minutes": [1]},
     ],
 )
 def test_invalid_job_changes_are_refused(api, job, body):
@@ -317,6 +320,17 @@ def test_invalid_job_changes_are_refused(api, job, body):
 
     assert response.status == 422
     assert response.body["reason"] == "invalid_request"
+
+
+def test_a_job_change_of_the_candidates_rules_and_reminders_is_kept_whole(api, job):
+    rules = {"enabled": False, "cutoff_minutes": 60, "max_reschedules": 0, "cancellation_reason": "required"}
+    changed = api.request(
+        "PATCH", f"/jobs/{job}", {"candidate_self_service": rules, "reminder_offsets_minutes": [30]}
+    )
+
+    assert changed.status == 200, changed.body
+    stored = api.get(f"/jobs/{job}").body
+    assert (stored["candidate_self_service"], stored["reminder_offsets_minutes"]) == (rules, [30])
 
 
 def test_an_empty_change_changes_nothing_and_another_organisations_job_is_not_found(api, job):

@@ -106,7 +106,7 @@ def test_long_text_pdf_has_several_pages():
 def test_demo_slots_are_in_the_future_and_within_one_day():
     for now in (datetime(2030, 1, 1, 18, 40, tzinfo=UTC), datetime(2030, 1, 1, 3, 0, tzinfo=UTC)):
         slots = demo_slots(now)
-        assert len(slots) == 3
+        assert len(slots) == 4
         for slot in slots:
             assert slot.start_time < slot.end_time
             assert slot.timezone == "Asia/Kolkata"

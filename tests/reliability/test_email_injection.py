@@ -16,7 +16,8 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from local_runtime.template import LOCAL_REGION
+from interview_scheduling.candidate_links import LINK_PATH
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.conftest import TEST_PARAMETERS
 from tests.reliability.figures import Figures, scales
 from tests.support.api import ApiClient
@@ -26,7 +27,11 @@ from tests.support.pipeline import Pipeline
 INJECTED_ADDRESS = "evil@attacker.test"
 SENDER = TEST_PARAMETERS["SenderEmail"]
 HEADERS = {"subject", "from", "to", "date", "mime-version", "content-type"}
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "body", "p", "strong", "table", "tr", "th", "td", "a"}
+TEMPLATE_TAGS = {"html", "head", "meta", "title", "body", "p", "strong", "table", "tr", "th", "td", "a", "br"}
+# The interview link, and the candidate's reschedule and cancel links to the API's own pages.
+TEMPLATE_LINKS = 3
+PAGES_URL = Resolver(StackTemplate(), TEST_PARAMETERS).environment("SendEmailFunction")["CANDIDATE_PAGES_URL"]
+LINK_PREFIXES = (TEST_PARAMETERS["InterviewBaseUrl"], PAGES_URL + LINK_PATH)
 EVENT_PROPERTIES = {
     "BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "SEQUENCE", "DTSTAMP", "DTSTART",
     "DTEND", "SUMMARY", "DESCRIPTION", "URL", "LOCATION", "ORGANIZER", "ATTENDEE", "STATUS", "TRANSP",
@@ -102,11 +107,11 @@ def problems_in(raw: bytes, recipient: str) -> list[str]:
     assert html_part is not None
     markup = MarkupCollector()
     markup.feed(html_part.get_content())
-    if set(markup.tags) - TEMPLATE_TAGS or markup.tags["a"] > 1:
+    if set(markup.tags) - TEMPLATE_TAGS or markup.tags["a"] > TEMPLATE_LINKS:
         found.append(f"markup {dict(markup.tags)}")
     hrefs = [value or "" for name, value in markup.attributes if name == "href"]
     if any(name.startswith("on") for name, _ in markup.attributes) or any(
-        not href.startswith(TEST_PARAMETERS["InterviewBaseUrl"]) for href in hrefs
+        not href.startswith(LINK_PREFIXES) for href in hrefs
     ):
         found.append(f"attributes {markup.attributes}")
     text = next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_content()

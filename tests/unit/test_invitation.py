@@ -334,6 +334,37 @@ def test_cancellation_cancels_the_same_event_and_carries_no_link(link: str | Non
     assert KOLKATA_TIME in sent.text
 
 
+RESCHEDULE_LINK = "https://api.example.com/candidate/cmVzY2hlZHVsZQ.c2lnbmVk"
+CANCEL_LINK = "https://api.example.com/candidate/Y2FuY2Vs.c2lnbmVk"
+
+
+@pytest.mark.parametrize("kind", [MessageKind.INVITATION, MessageKind.RESCHEDULE, MessageKind.REMINDER])
+def test_emails_about_the_interview_carry_the_reschedule_and_cancel_links_outside_the_calendar(
+    kind: MessageKind,
+) -> None:
+    sent = send(kind, details(reschedule_link=RESCHEDULE_LINK, cancel_link=CANCEL_LINK))
+
+    assert f"Reschedule: {RESCHEDULE_LINK}" in sent.text
+    assert f"Cancel: {CANCEL_LINK}" in sent.text
+    assert read_html(sent.html).hrefs == [LINK, RESCHEDULE_LINK, CANCEL_LINK]
+    assert "api.example.com" not in sent.calendar_bytes.decode()
+
+
+def test_a_cancellation_carries_no_reschedule_or_cancel_link() -> None:
+    sent = send(MessageKind.CANCELLATION, details(reschedule_link=RESCHEDULE_LINK, cancel_link=CANCEL_LINK))
+
+    for content in (sent.text, sent.html, sent.calendar_bytes.decode()):
+        assert "api.example.com" not in content
+    assert read_html(sent.html).hrefs == []
+
+
+def test_reschedule_and_cancel_links_other_than_http_or_https_are_never_rendered() -> None:
+    sent = send(MessageKind.INVITATION, details(reschedule_link="javascript:alert(1)", cancel_link=""))
+
+    assert "javascript" not in sent.html.lower() and "javascript" not in sent.text.lower()
+    assert read_html(sent.html).hrefs == [LINK]
+
+
 # --- time zones --------------------------------------------------------------
 
 

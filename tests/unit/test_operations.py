@@ -261,6 +261,7 @@ def test_the_dashboard_shows_every_outcome_the_functions_count(stack_template):
     namespace, service = variables["POWERTOOLS_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"]
     counted = ["SessionsCreated", *(f"Emails{status.title()}" for status in FINAL_EMAIL_STATUSES)]
     counted += ["RemindersRequested", "NoShows"]
+    counted += ["CandidatePagesServed", "CandidateRescheduled", "CandidateCancelled", "CandidateLinkRejected"]
     counted += [f"ResumeExtraction_{outcome}" for outcome in [*ExtractionOutcome, PROVIDED]]
     shown = _dashboard_metrics(stack_template)
     missing = [name for name in counted if [namespace, name, "service", service] not in shown]

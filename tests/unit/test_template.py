@@ -24,6 +24,7 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
             "BookInterviewFunction",
             "CandidateSessionFunction",
             "CandidateDataFunction",
+            "CandidatePagesFunction",
             "CreateSessionFunction",
             "SendEmailFunction",
             "EmailEventsFunction",
@@ -32,6 +33,7 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
     (settings.SessionSettings, ["CreateSessionFunction", "BookInterviewFunction"]),
     (settings.RetentionSettings, ["CatalogFunction", "CreateSessionFunction", "CandidateDataFunction"]),
     (settings.ScheduleGroupSettings, ["CreateSessionFunction", "CandidateDataFunction"]),
+    (settings.SecretSettings, ["CreateSessionFunction", "SendEmailFunction", "CandidatePagesFunction"]),
     (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
     (settings.EmailSettings, ["SendEmailFunction"]),
     (settings.EmailEventSettings, ["EmailEventsFunction"]),
@@ -146,13 +148,17 @@ def test_functions_are_given_every_required_setting(settings_model, function_id,
     assert not missing
 
 
-def test_routes_need_a_token_except_the_candidates_session_link(stack_template):
+def test_routes_need_a_token_except_the_candidates_links(stack_template):
     routes = stack_template.http_routes()
     public = [(r.method, r.path) for r in routes if r.authorizer is None]
     assert public == [
         ("GET", "/sessions/{session_key}"),
         ("POST", "/sessions/{session_key}/start"),
         ("POST", "/sessions/{session_key}/complete"),
+        ("GET", "/candidate/{link_token}"),
+        ("GET", "/candidate/{link_token}/reschedule"),
+        ("POST", "/candidate/{link_token}/reschedule"),
+        ("POST", "/candidate/{link_token}/cancel"),
     ]
     assert all(r.scopes for r in routes if r.authorizer is not None)
 

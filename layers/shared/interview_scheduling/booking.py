@@ -12,7 +12,7 @@ Each change appends its entry to the interview's history in the same transaction
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from pynamodb.exceptions import DoesNotExist
 from interview_scheduling import bookable_slot, clock, interview_history, listing_keys
 from interview_scheduling.conditional_writes import Refused, Transaction, transact
 from interview_scheduling.enums import Actor, InterviewStatus, TimelineKind
-from interview_scheduling.errors import Conflict, NotFound, RuleViolation, UnprocessableRequest
+from interview_scheduling.errors import Conflict, NotFound, RuleViolation, StaleRevision, UnprocessableRequest
 from interview_scheduling.ids import derived_id, new_id
 from interview_scheduling.models import Candidate, Interview, InterviewSlot
 from interview_scheduling.schemas import BookingIn, CancelIn, RescheduleIn
@@ -81,9 +81,10 @@ def _revise(
     *,
     status: InterviewStatus | None = None,
     slot: InterviewSlot | None = None,
+    counts: Sequence[Any] = (),
 ) -> None:
     """Applies the change if nobody changed the interview since it was read: its status or its
-    slot and time, its index keys, its history; its revision rises."""
+    slot and time, its index keys, its history and any `counts` it adds to; its revision rises."""
     status = status or interview.status
     scheduled_at = slot.starts_at if slot is not None else interview.scheduled_at
     actions = [
@@ -92,6 +93,7 @@ def _revise(
         Interview.revision.add(1),
         Interview.updated_at.set(now),
         history_entry,
+        *counts,
     ]
     if slot is not None:
         actions.append(Interview.slot_id.set(slot.slot_id))
@@ -296,11 +298,22 @@ def find_interview(org: str, job_id: str, interview_id: str) -> Interview:
     return interview
 
 
-def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Interview], Interview]) -> Interview:
+def _change(
+    org: str,
+    job_id: str,
+    interview_id: str,
+    attempt: Callable[[Interview], Interview],
+    at_revision: int | None = None,
+) -> Interview:
     """Reads the interview and applies a change to it; a concurrent change of the same interview
-    makes it read and decide again, so the answer is about this request, not a clash."""
+    makes it read and decide again, so the answer is about this request, not a clash.
+
+    With `at_revision` the change holds only for the interview at that revision (a candidate's
+    link): once it has moved on, nothing is decided again and StaleRevision says so."""
     for _ in range(CHANGE_ATTEMPTS):
         interview = find_interview(org, job_id, interview_id)
+        if at_revision is not None and int(interview.revision) != at_revision:
+            raise StaleRevision("interview_changed", "the interview changed since this change was asked for")
         try:
             return attempt(interview)
         except Refused:
@@ -308,7 +321,9 @@ def _change(org: str, job_id: str, interview_id: str, attempt: Callable[[Intervi
     raise Conflict("busy", "the interview kept changing meanwhile; try again")
 
 
-def cancel_interview(org: str, job_id: str, interview_id: str, request: CancelIn, by: Actor) -> Interview:
+def cancel_interview(
+    org: str, job_id: str, interview_id: str, request: CancelIn, by: Actor, *, at_revision: int | None = None
+) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.status == InterviewStatus.CANCELLED:
             return interview  # a repeated cancel changes nothing
@@ -332,11 +347,17 @@ def cancel_interview(org: str, job_id: str, interview_id: str, request: CancelIn
         transact(build)
         return find_interview(org, job_id, interview_id)
 
-    return _change(org, job_id, interview_id, attempt)
+    return _change(org, job_id, interview_id, attempt, at_revision)
 
 
 def reschedule_interview(
-    org: str, job_id: str, interview_id: str, request: RescheduleIn, by: Actor
+    org: str,
+    job_id: str,
+    interview_id: str,
+    request: RescheduleIn,
+    by: Actor,
+    *,
+    at_revision: int | None = None,
 ) -> Interview:
     def attempt(interview: Interview) -> Interview:
         if interview.slot_id == request.slot_id and interview.status == InterviewStatus.SCHEDULED:
@@ -361,7 +382,9 @@ def reschedule_interview(
         )
 
         def build(transaction: Transaction) -> None:
-            _revise(transaction, interview, now, moved, slot=slot)
+            # The job caps the candidate's own reschedules (interview_scheduling.self_service).
+            counts = [Interview.candidate_reschedules.add(1)] if by == Actor.CANDIDATE else []
+            _revise(transaction, interview, now, moved, slot=slot, counts=counts)
             _free_seat(transaction, interview)
             _take_seat(transaction, org, slot, interview_id, now)
 
@@ -374,4 +397,4 @@ def reschedule_interview(
             raise  # read it all again
         return find_interview(org, job_id, interview_id)
 
-    return _change(org, job_id, interview_id, attempt)
+    return _change(org, job_id, interview_id, attempt, at_revision)

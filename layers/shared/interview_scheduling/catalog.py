@@ -116,7 +116,8 @@ def list_jobs(org: str, limit: int, cursor: str | None) -> JobPage:
 
 
 def job_out(job: Job) -> JobOut:
-    return JobOut.model_validate(job.attribute_values)
+    # from_attributes: the self-service rules are a typed map, read field by field.
+    return JobOut.model_validate(job.attribute_values, from_attributes=True)
 
 
 # ---------------------------------------------------------------- candidates

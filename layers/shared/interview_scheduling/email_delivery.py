@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import aws_clients, candidate_address, clock, email_ledger
+from interview_scheduling.candidate_links import LinkPurpose, link_url
 from interview_scheduling.email_ledger import Outcome
 from interview_scheduling.enums import EmailStatus, MessageKind
 from interview_scheduling.invitation import InvitationDetails, UnsendableMessage, build_message
@@ -171,6 +172,13 @@ def _failed_for_now(request: EmailRequest, session: InterviewSession, code: str,
 def _details(session: InterviewSession, request: EmailRequest, settings: EmailSettings) -> InvitationDetails:
     key = session_key(session.interview_id, int(session.key_generation))
     link = f"{str(settings.interview_base_url).rstrip('/')}/?session_key={key}"
+    announces = request.kind != MessageKind.CANCELLATION
+
+    def candidate_link(purpose: LinkPurpose) -> str | None:
+        # Signed for the revision this message announces: the next change makes it dead.
+        pages = str(settings.candidate_pages_url)
+        return link_url(pages, purpose, session.interview_id, request.revision) if announces else None
+
     return InvitationDetails(
         interview_id=session.interview_id,
         sequence=request.revision,
@@ -181,8 +189,10 @@ def _details(session: InterviewSession, request: EmailRequest, settings: EmailSe
         scheduled_at=session.scheduled_at,
         duration=session.ends_at - session.scheduled_at,
         time_zone=session.time_zone,
-        interview_link=None if request.kind == MessageKind.CANCELLATION else link,
+        interview_link=link if announces else None,
         sender=settings.sender_email,
+        reschedule_link=candidate_link(LinkPurpose.RESCHEDULE),
+        cancel_link=candidate_link(LinkPurpose.CANCEL),
     )
 
 

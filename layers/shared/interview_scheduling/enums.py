@@ -37,6 +37,19 @@ DEFAULT_CODING_LANGUAGE = CodingLanguage.PYTHON
 DEFAULT_REMINDERS = (24 * 60, 60)
 
 
+# What a job lets a candidate change through the links in their emails, unless it says otherwise:
+# no change within a day of the start, and at most two reschedules.
+DEFAULT_CANDIDATE_CUTOFF_MINUTES = 24 * 60
+DEFAULT_CANDIDATE_RESCHEDULES = 2
+
+
+class ReasonRule(StrEnum):
+    """Whether a candidate who cancels must say why."""
+
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 class SlotStatus(StrEnum):
     OPEN = "OPEN"
     # Takes no new bookings; the ones it has stay.

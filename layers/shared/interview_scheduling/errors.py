@@ -53,6 +53,10 @@ class SlotHasBookings(Conflict):
         return {"active_bookings": self.active_bookings}
 
 
+class StaleRevision(Conflict):
+    """The change was asked of the interview at a revision it has since left."""
+
+
 class RuleViolation(DomainError):
     """Well-formed, but the rules forbid it now (slot in the past, slot closed)."""
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from interview_scheduling.enums import MessageKind
-from interview_scheduling.time_rules import InvalidLocalTime, zone
+from interview_scheduling.time_rules import InvalidLocalTime, format_moment, zone
 
 __all__ = ["InvitationDetails", "MessageKind", "UnsendableMessage", "build_message"]
 
@@ -36,6 +36,9 @@ class InvitationDetails:
     time_zone: str
     interview_link: str | None
     sender: str  # "name@domain" or "Display Name <name@domain>"
+    # The candidate's own links (interview_scheduling.candidate_links); never in a cancellation.
+    reschedule_link: str | None = None
+    cancel_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,6 @@ _WORDING[MessageKind.RESEND] = _WORDING[MessageKind.INVITATION]
 _POLICY = SMTP
 _PRODID = "-//Interview Scheduling//AI Interview Invitation//EN"
 _HEADER_TEXT_LIMIT = 100
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Zero-width (non-)joiners are format characters that some scripts need to spell names.
 _JOINERS = frozenset({"\u200c", "\u200d"})
@@ -122,6 +123,8 @@ class _Facts:
     utc_time: str
     duration: str
     link: str | None
+    reschedule_link: str | None
+    cancel_link: str | None
 
 
 def build_message(kind: MessageKind, details: InvitationDetails) -> EmailMessage:
@@ -167,10 +170,12 @@ def _facts(kind: MessageKind, details: InvitationDetails) -> _Facts:
         sequence=_sequence(details.sequence),
         start=start,
         end=start + _positive(details.duration),
-        local_time=f"{_format_moment(start.astimezone(zone))} ({zone.key})",
-        utc_time=_format_moment(start),
+        local_time=f"{format_moment(start.astimezone(zone))} ({zone.key})",
+        utc_time=format_moment(start),
         duration=_format_duration(details.duration),
         link=None if kind is MessageKind.CANCELLATION else _safe_link(details.interview_link),
+        reschedule_link=None if kind is MessageKind.CANCELLATION else _safe_link(details.reschedule_link),
+        cancel_link=None if kind is MessageKind.CANCELLATION else _safe_link(details.cancel_link),
     )
 
 
@@ -269,12 +274,6 @@ def _mailbox(name: str, address: str) -> Address:
     return Address(display_name=_header_phrase(name), addr_spec=address)
 
 
-def _format_moment(moment: datetime) -> str:
-    # Day and month names come from tables, not strftime, so the process locale cannot change them.
-    weekday, month = _WEEKDAYS[moment.weekday()], _MONTHS[moment.month - 1]
-    return f"{weekday} {moment.day} {month} {moment.year}, {moment:%H:%M} {moment.tzname()}"
-
-
 def _format_duration(duration: timedelta) -> str:
     hours, minutes = divmod(max(1, round(duration.total_seconds() / 60)), 60)
     parts = [f"{hours} hour{'s' * (hours != 1)}"] if hours else []
@@ -310,15 +309,25 @@ def _detail_lines(facts: _Facts) -> list[str]:
     return lines
 
 
+def _change_lines(facts: _Facts) -> list[str]:
+    lines = []
+    if facts.reschedule_link:
+        lines.append(f"Need another time? Reschedule: {facts.reschedule_link}")
+    if facts.cancel_link:
+        lines.append(f"Cannot attend? Cancel: {facts.cancel_link}")
+    return lines
+
+
 def _text_body(facts: _Facts) -> str:
     paragraphs = [
         _greeting(facts.name),
         _intro(facts),
         "\n".join(_detail_lines(facts)),
+        "\n".join(_change_lines(facts)),
         facts.wording.closing,
         f"{facts.company} hiring team",
     ]
-    return "\n\n".join(paragraphs) + "\n"
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph) + "\n"
 
 
 def _html_body(facts: _Facts) -> str:
@@ -344,6 +353,7 @@ def _html_body(facts: _Facts) -> str:
             f"<p>{intro}</p>",
             f'<table role="presentation">\n{table}\n</table>',
             _html_link(facts.link),
+            _html_change_links(facts),
             f"<p>{esc(facts.wording.closing)}</p>",
             f"<p>{esc(facts.company)} hiring team</p>",
             "</body>",
@@ -361,6 +371,21 @@ def _html_link(link: str | None) -> str:
         f'<p><a href="{href}">Join the interview</a></p>\n'
         f"<p>If the button does not work, open this link: {href}</p>"
     )
+
+
+def _html_change_links(facts: _Facts) -> str:
+    links = [
+        (question, label, html.escape(link, quote=True))
+        for question, label, link in (
+            ("Need another time?", "Reschedule", facts.reschedule_link),
+            ("Cannot attend?", "Cancel the interview", facts.cancel_link),
+        )
+        if link
+    ]
+    if not links:
+        return ""
+    lines = "<br>\n".join(f'{question} <a href="{href}">{label}</a>' for question, label, href in links)
+    return f"<p>{lines}</p>"
 
 
 # --- iCalendar (RFC 5545) ---------------------------------------------------
@@ -400,6 +425,7 @@ def _calendar(facts: _Facts, now: datetime) -> bytes:
 
 
 def _description(facts: _Facts) -> str:
+    # Not the reschedule and cancel links: calendars are shared and synced more widely than mail.
     return "\n".join([_intro(facts), "", *_detail_lines(facts)])
 
 

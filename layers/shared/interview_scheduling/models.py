@@ -9,6 +9,7 @@ Candidates, interviews and sessions carry `expires_at`, the table's TTL attribut
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -22,6 +23,8 @@ from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
+    DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+    DEFAULT_CANDIDATE_RESCHEDULES,
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
     Actor,
@@ -30,6 +33,7 @@ from interview_scheduling.enums import (
     ErasureReason,
     InterviewStatus,
     InterviewType,
+    ReasonRule,
     SessionStatus,
     SlotStatus,
     TimelineKind,
@@ -51,6 +55,16 @@ class _TableName:
 class _Meta:
     # Retries of throttled or failed requests are botocore's (standard mode), not pynamodb's.
     max_retry_attempts = 3
+
+
+class SelfServiceRules(MapAttribute[str, Any]):
+    """What a job lets the candidate change through their links (interview_scheduling.self_service)."""
+
+    enabled = BooleanAttribute(default=True)
+    # No candidate change within this many minutes of the start; the recruiter's own are not bound.
+    cutoff_minutes = NumberAttribute(default=DEFAULT_CANDIDATE_CUTOFF_MINUTES)
+    max_reschedules = NumberAttribute(default=DEFAULT_CANDIDATE_RESCHEDULES)
+    cancellation_reason = EnumAttribute(ReasonRule, default=ReasonRule.OPTIONAL)
 
 
 # ---------------------------------------------------------------- the lists' indexes
@@ -191,6 +205,7 @@ class Job(Model):
     coding_language = EnumAttribute(CodingLanguage, default=DEFAULT_CODING_LANGUAGE)
     # Minutes before the start at which the candidate is reminded; empty for none.
     reminder_offsets_minutes = ListAttribute[int](default=lambda: list(DEFAULT_REMINDERS))
+    candidate_self_service = SelfServiceRules(default=SelfServiceRules)
     # Kept from the system this replaces; never used to describe the job to the interviewer.
     tech_stack_details = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -326,6 +341,8 @@ class Interview(Model):
     booking_notes = UnicodeAttribute(null=True)
     # Rises on every cancel or reschedule: the calendar invite's SEQUENCE.
     revision = NumberAttribute(default=0)
+    # Reschedules the candidate made through their link; the job caps them.
+    candidate_reschedules = NumberAttribute(default=0)
     request_fingerprint = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -17,6 +17,8 @@ from pydantic import (
 )
 
 from interview_scheduling.enums import (
+    DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+    DEFAULT_CANDIDATE_RESCHEDULES,
     DEFAULT_CODING_LANGUAGE,
     DEFAULT_REMINDERS,
     Actor,
@@ -25,6 +27,7 @@ from interview_scheduling.enums import (
     ErasureReason,
     InterviewStatus,
     InterviewType,
+    ReasonRule,
     SessionStatus,
     SlotStatus,
     TimelineKind,
@@ -71,6 +74,23 @@ class ErrorBody(BaseModel):
 
 
 # ---------------------------------------------------------------- jobs
+class CandidateSelfService(_Input):
+    """What the candidate may change through the reschedule and cancel links in their emails."""
+
+    enabled: bool = Field(default=True, strict=True)
+    cutoff_minutes: int = Field(
+        default=DEFAULT_CANDIDATE_CUTOFF_MINUTES,
+        strict=True,
+        ge=0,
+        le=20_160,
+        description="No candidate change within this many minutes of the start; the recruiter is not bound",
+    )
+    max_reschedules: int = Field(default=DEFAULT_CANDIDATE_RESCHEDULES, strict=True, ge=0, le=10)
+    cancellation_reason: ReasonRule = Field(
+        default=ReasonRule.OPTIONAL, description="Whether a candidate who cancels must say why"
+    )
+
+
 class JobIn(_Input):
     job_title: ShortText
     company_name: ShortText
@@ -78,6 +98,7 @@ class JobIn(_Input):
     domain: Label | None = None
     coding_language: CodingLanguage = DEFAULT_CODING_LANGUAGE
     reminder_offsets_minutes: ReminderOffsets = list(DEFAULT_REMINDERS)
+    candidate_self_service: CandidateSelfService = Field(default_factory=CandidateSelfService)
     tech_stack_details: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
         default=None, description="Kept for the records; not used to describe the job to the interviewer."
     )
@@ -93,8 +114,13 @@ class JobPatch(_Input):
     job_description: LongText | None = None
     domain: Label | None = None
     coding_language: CodingLanguage | None = None
+    reminder_offsets_minutes: ReminderOffsets | None = None
+    # Given whole: the candidate's rules as they are to be from now on.
+    candidate_self_service: CandidateSelfService | None = None
 
-    @field_validator("job_title", "company_name", "coding_language")
+    @field_validator(
+        "job_title", "company_name", "coding_language", "reminder_offsets_minutes", "candidate_self_service"
+    )
     @classmethod
     def _not_removable(cls, value: object, info: ValidationInfo) -> object:
         if value is None:
@@ -110,6 +136,7 @@ class JobOut(BaseModel):
     domain: str | None = None
     coding_language: CodingLanguage
     reminder_offsets_minutes: list[int]
+    candidate_self_service: CandidateSelfService
     tech_stack_details: str | None = None
     created_at: datetime
 

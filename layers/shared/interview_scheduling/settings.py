@@ -92,6 +92,8 @@ class EmailSettings(FromEnvironment):
     interview_base_url: HttpUrl
     # Every send names it, so SES publishes what becomes of the email (email_events reads it).
     ses_configuration_set: str = Field(min_length=1, max_length=64)
+    # Where the candidate's reschedule and cancel pages are served: the HTTP API's own endpoint.
+    candidate_pages_url: HttpUrl
     # Lambda's asynchronous attempts (1 + MaximumRetryAttempts): the last one records FAILED.
     max_send_attempts: int = Field(default=3, ge=1)
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # The longest a slot may last, in real time (so across a DST change too): an interview, not a shift.
 MAX_SLOT_DURATION = timedelta(hours=12)
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 
 class InvalidLocalTime(ValueError):
     pass
@@ -79,3 +82,11 @@ def session_window(
 ) -> tuple[datetime, datetime]:
     """When the candidate's link opens the session: a little before the start, a while after the end."""
     return starts - opens_before, ends + closes_after
+
+
+def format_moment(moment: datetime) -> str:
+    """How an instant reads to a person, in its own zone: "Mon 3 Jun 2026, 14:30 IST".
+
+    Day and month names come from tables, not strftime, so the process locale cannot change them."""
+    weekday, month = _WEEKDAYS[moment.weekday()], _MONTHS[moment.month - 1]
+    return f"{weekday} {moment.day} {month} {moment.year}, {moment:%H:%M} {moment.tzname()}"
