@@ -120,3 +120,22 @@ class TimelineKind(StrEnum):
     # From the session, not the history:
     SESSION_CREATED = "session_created"
     EMAIL = "email"
+
+
+class EventType(StrEnum):
+    """The domain events (interview_scheduling.domain_events makes them, schemas/events/ describes them)."""
+
+    INTERVIEW_BOOKED = "interview.booked"
+    INTERVIEW_RESCHEDULED = "interview.rescheduled"
+    INTERVIEW_CANCELLED = "interview.cancelled"
+    INTERVIEW_NO_SHOW = "interview.no_show"
+    SESSION_CREATED = "session.created"
+    SESSION_STARTED = "session.started"
+    SESSION_COMPLETED = "session.completed"
+    EMAIL_SENT = "email.sent"
+    EMAIL_DELIVERED = "email.delivered"
+    EMAIL_BOUNCED = "email.bounced"
+    EMAIL_COMPLAINED = "email.complained"
+    REMINDER_SENT = "reminder.sent"
+    # Sent only to one webhook, when its owner asks for a test (never on the bus).
+    WEBHOOK_TEST = "webhook.test"
