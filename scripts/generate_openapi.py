@@ -18,6 +18,8 @@ from local_runtime.template import StackTemplate, import_environment
 for _name, _value in import_environment(StackTemplate(), LOCAL_PARAMETERS).items():
     os.environ.setdefault(_name, _value)
 
+from webhooks.app import router as webhook_routes  # noqa: E402
+
 from book_interview.app import router as booking_routes  # noqa: E402
 from candidate_session.app import router as session_routes  # noqa: E402
 from catalog.app import router as catalog_routes  # noqa: E402
@@ -27,7 +29,7 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def openapi_document() -> str:
-    api = create_resolver(catalog_routes, booking_routes, session_routes)
+    api = create_resolver(catalog_routes, booking_routes, session_routes, webhook_routes)
     schema = api.get_openapi_json_schema(
         title="Interview scheduling",
         version="1.0.0",

@@ -26,9 +26,10 @@ from urllib.parse import urlsplit
 from pynamodb.exceptions import DeleteError
 from standardwebhooks.webhooks import Webhook
 
-from interview_scheduling import clock, ids, session_keys
+from interview_scheduling import clock, session_keys
 from interview_scheduling.enums import EventType
 from interview_scheduling.errors import Conflict, NotFound, RuleViolation
+from interview_scheduling.ids import new_id
 from interview_scheduling.models import WebhookSubscription
 from interview_scheduling.schemas import WebhookCreated, WebhookIn, WebhookOut, WebhookPage
 from interview_scheduling.settings import webhook_settings
@@ -179,7 +180,7 @@ def create(org: str, request: WebhookIn) -> WebhookCreated:
         raise Conflict("too_many_webhooks", f"an organisation may have at most {MAX_SUBSCRIPTIONS} webhooks")
     subscription = WebhookSubscription(
         org_id=org,
-        subscription_id=f"wh_{ids.new_id()}",
+        subscription_id=f"wh_{new_id()}",
         url=str(request.url),
         event_types={str(t) for t in request.event_types},
         created_at=clock.now(),
