@@ -210,3 +210,50 @@ def test_the_routes_register_list_test_and_delete_each_organisations_own(api, do
 def test_in_aws_a_webhook_must_be_https_to_a_public_address_and_name_published_types(api, url, types):
     response = api.post("/webhooks", {"url": url, "event_types": types})
     assert response.status == 422
+
+
+def _refusing_put_events(monkeypatch: pytest.MonkeyPatch, refused_interview: str | None) -> None:
+    """EventBridge refuses every entry about `refused_interview` (None: every entry)."""
+    from interview_scheduling import aws_clients  # noqa: PLC0415
+
+    client = aws_clients.events()
+    original = client.put_events
+
+    def put_events(**arguments: Any) -> Any:
+        details = [json.loads(entry["Detail"]) for entry in arguments["Entries"]]
+        if refused_interview is None or any(d["data"]["interview_id"] == refused_interview for d in details):
+            return {
+                "FailedEntryCount": len(details),
+                "Entries": [{"ErrorCode": "InternalFailure"}] * len(details),
+            }
+        return original(**arguments)
+
+    monkeypatch.setattr(client, "put_events", put_events)
+
+
+def test_a_record_whose_events_are_refused_fails_alone_and_holds_back_its_interviews_later_records(
+    api, pipeline, domain_events, monkeypatch
+):
+    job_id, refused = booked(api, pipeline)
+    _, accepted = booked(api, pipeline)
+    assert api.post(f"/jobs/{job_id}/interviews/{refused}/cancel").status == 200
+    records = domain_events.new_records("InterviewsTable")
+    of_refused = [r for r in records if r["dynamodb"]["Keys"]["interview_id"]["S"] == refused]
+    assert len(of_refused) >= 2  # booked, then cancelled
+    _refusing_put_events(monkeypatch, refused)
+    answer = domain_events.run(records)
+    # Only the first of its records is reported: Lambda retries from there, the cancel after it.
+    assert answer == {"batchItemFailures": [{"itemIdentifier": of_refused[0]["dynamodb"]["SequenceNumber"]}]}
+    published = [e["detail"] for e in domain_events.bus_events()]
+    assert {d["data"]["interview_id"] for d in published} == {accepted}
+
+
+def test_a_batch_whose_every_record_fails_fails_the_invocation(api, pipeline, domain_events, monkeypatch):
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError  # noqa: PLC0415
+
+    booked(api, pipeline)
+    records = domain_events.new_records("InterviewsTable")
+    _refusing_put_events(monkeypatch, None)
+    with pytest.raises(BatchProcessingError):
+        domain_events.run(records)
+    assert domain_events.bus_events() == []
