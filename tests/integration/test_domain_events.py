@@ -214,7 +214,7 @@ def test_in_aws_a_webhook_must_be_https_to_a_public_address_and_name_published_t
 
 def _refusing_put_events(monkeypatch: pytest.MonkeyPatch, refused_interview: str | None) -> None:
     """EventBridge refuses every entry about `refused_interview` (None: every entry)."""
-    from interview_scheduling import aws_clients  # noqa: PLC0415
+    from interview_scheduling import aws_clients
 
     client = aws_clients.events()
     original = client.put_events
@@ -249,7 +249,7 @@ def test_a_record_whose_events_are_refused_fails_alone_and_holds_back_its_interv
 
 
 def test_a_batch_whose_every_record_fails_fails_the_invocation(api, pipeline, domain_events, monkeypatch):
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError  # noqa: PLC0415
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
     booked(api, pipeline)
     records = domain_events.new_records("InterviewsTable")
