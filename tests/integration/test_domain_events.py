@@ -78,8 +78,9 @@ def test_no_event_carries_the_name_the_address_the_resume_or_the_key(api, pipeli
 
 
 def test_an_event_of_one_organisation_reaches_only_its_own_webhooks(api, pipeline, domain_events):
-    with receiving() as ours, receiving() as theirs:
+    with receiving() as ours, receiving() as theirs, receiving() as other_type:
         register(api, ours.url)
+        register(api, other_type.url, ["email.bounced"])
         register(api.as_org("org-b"), theirs.url)
         booked(api, pipeline)
         domain_events.publish()
@@ -89,6 +90,7 @@ def test_an_event_of_one_organisation_reaches_only_its_own_webhooks(api, pipelin
         assert [a["result"] for a in domain_events.deliver(delivered)["attempted"]] == ["delivered"]
     assert len(ours.received) == 1
     assert theirs.received == []
+    assert other_type.received == []  # subscribed to another type
     assert json.loads(ours.received[0].body)["org_id"] == "org-a"
 
 
