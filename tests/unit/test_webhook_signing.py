@@ -107,3 +107,9 @@ def test_a_refused_address_is_an_answer_of_no_status_not_a_request(monkeypatch):
     answer = webhooks.send("https://receiver.example/hook", {}, "{}")
     assert answer.status is None and not answer.delivered
     assert "not public" in answer.describe()
+
+
+@pytest.mark.parametrize("url", ["https://[::1/hook", "https://receiver.example:port/hook", "https:///hook"])
+def test_a_url_that_does_not_parse_is_refused_not_an_error(url):
+    with pytest.raises(webhooks.UrlNotAllowed):
+        webhooks.resolve(url)

@@ -84,7 +84,11 @@ def _allowed(address: str, allow_loopback: bool) -> bool:
 def resolve(url: str) -> Target:
     """The URL's host and the one address to send to, once every address it resolves to is allowed."""
     settings = webhook_settings()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as error:
+        raise UrlNotAllowed("it is not a URL") from error
     schemes = {"https", "http"} if settings.webhook_allow_loopback else {"https"}
     if parts.scheme not in schemes:
         raise UrlNotAllowed("only https URLs are allowed")
