@@ -143,7 +143,7 @@ def test_saved_state_keeps_the_link_secret_and_the_schedules_not_yet_fired(tmp_p
     (secret_id,) = stack_template.of_type("AWS::SecretsManager::Secret")
     group_id = "InterviewSchedules"  # the reminders' group (webhook retries have their own)
     assert group_id in stack_template.of_type("AWS::Scheduler::ScheduleGroup")
-    schedule = {
+    schedule: dict[str, Any] = {
         "Name": "int-1-reminder-60",
         "GroupName": group_id,
         "ScheduleExpression": "at(2099-01-01T10:00:00)",
