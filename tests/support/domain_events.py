@@ -10,6 +10,7 @@ webhook_delivery receives each event and each scheduled retry.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,13 @@ import boto3
 from interview_scheduling.settings import webhook_retry_settings
 from local_runtime.eventbridge.archive_watcher import ArchiveWatcher
 from local_runtime.eventbridge.bus import EventBus, bind_rules
+from local_runtime.lambda_.invocation import InvocationResult
+from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
 from local_runtime.streams.event_filter import matches_any
-from local_runtime.streams.records import polled_record
+from local_runtime.streams.records import PolledRecord, polled_record
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import LambdaContextStub
+from tests.support.pipeline import invoked
 
 DOMAIN_EVENTS_FUNCTION = "DomainEventsFunction"
 WEBHOOK_DELIVERY_FUNCTION = "WebhookDeliveryFunction"
@@ -50,6 +54,9 @@ class DomainEvents:
 
     def new_records(self, table_id: str) -> list[dict[str, Any]]:
         """The table's stream records since the last call that its mapping's filter lets through."""
+        return [record.event for record in self.new_polled_records(table_id)]
+
+    def new_polled_records(self, table_id: str) -> list[PolledRecord]:
         streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
         arn = self.stream_arns[table_id]
         records = []
@@ -63,8 +70,23 @@ class DomainEvents:
             )
             response = streams.get_records(ShardIterator=iterator)
             self._iterators[key] = response["NextShardIterator"]
-            records += [polled_record(r, arn).event for r in response["Records"]]
-        return [r for r in records if matches_any(self.sources[table_id].filter_patterns, r)]
+            records += [polled_record(r, arn) for r in response["Records"]]
+        return [r for r in records if matches_any(self.sources[table_id].filter_patterns, r.event)]
+
+    def process_as_lambda(self, table_id: str) -> list[DiscardedBatch]:
+        """New records of the table through domain_events by its mapping's rules (bisected,
+        retried, then discarded); returns the batches discarded to the on-failure queue."""
+        discarded: list[DiscardedBatch] = []
+
+        def invoke(records: Sequence[PolledRecord]) -> InvocationResult:
+            return invoked(lambda: self.run([record.event for record in records]))
+
+        source = self.sources[table_id]
+        processor = ShardBatchProcessor(StreamRetryPolicy.of(source), invoke, discarded.append)
+        records = self.new_polled_records(table_id)
+        for start in range(0, len(records), source.batch_size):
+            processor.process(records[start : start + source.batch_size])
+        return discarded
 
     def run(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         from domain_events.app import handler

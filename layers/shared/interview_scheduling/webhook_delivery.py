@@ -54,6 +54,7 @@ class Result(StrEnum):
     RETRYING = "retrying"
     GAVE_UP = "gave_up"  # parked in the failure queue
     GONE = "gone"  # 410: the subscription was deleted
+    FAILED = "failed"  # a redriven delivery that failed again: not parked again (the redrive keeps it)
     SKIPPED = "skipped"  # the subscription is gone or disabled
 
 
@@ -67,6 +68,8 @@ class RetryFiring(BaseModel):
     webhook_id: str = Field(min_length=1)
     attempt: int = Field(ge=2, le=LAST_ATTEMPT)
     event: DomainEvent
+    # From the redrive of a parked delivery: one more attempt, and no second parking if it fails.
+    redrive: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,16 @@ def retry(firing: RetryFiring, retry_target: str) -> Attempted:
         return Attempted(firing.webhook_id, Result.SKIPPED)
     if not subscription.enabled:
         return Attempted(firing.webhook_id, Result.SKIPPED)
-    return attempt(subscription, firing.event, firing.attempt, retry_target)
+    return attempt(subscription, firing.event, firing.attempt, retry_target, park=not firing.redrive)
 
 
 def attempt(
-    subscription: WebhookSubscription, event: DomainEvent, number: int, retry_target: str
+    subscription: WebhookSubscription,
+    event: DomainEvent,
+    number: int,
+    retry_target: str,
+    *,
+    park: bool = True,
 ) -> Attempted:
     body = event.body()
     headers = webhooks.signed_headers(
@@ -119,6 +127,8 @@ def attempt(
     if still_enabled and number < LAST_ATTEMPT:
         _schedule_retry(subscription, event, number + 1, retry_target)
         return Attempted(webhook_id, Result.RETRYING, answer.describe())
+    if not park:
+        return Attempted(webhook_id, Result.FAILED, answer.describe())
     _park(subscription, event, number, answer.describe())
     return Attempted(webhook_id, Result.GAVE_UP, answer.describe())
 
