@@ -192,7 +192,7 @@ class Redrive:
                 return
             yield from received
 
-    # ------------------------------------------------------------------ the three kinds
+    # ------------------------------------------------------------------ the kinds
     def _session_batch(self, body: dict[str, Any], report: QueueReport) -> str:
         info = body.get("DDBStreamBatchInfo")
         if not isinstance(info, dict):
