@@ -203,7 +203,7 @@ class StageLog:
 
     @classmethod
     def parse(cls, log: str, template: StackTemplate) -> StageLog:
-        (source,) = template.stream_sources()
+        (source,) = [s for s in template.stream_sources() if s.function_id == "CreateSessionFunction"]
         batch = re.compile(
             rf"→ {re.escape(source.function_id)}\s+(\d+) records? \[([A-Z,]+)\].*?(\d+) ms$", re.MULTILINE
         )
@@ -262,7 +262,7 @@ class Floor:
         for client in (self.dynamodb, self.lambda_, self.sesv2, self.scheduler):
             client.meta.events.register("before-send", self._count)
         template = StackTemplate()
-        (source,) = template.stream_sources()
+        (source,) = [s for s in template.stream_sources() if s.function_id == "CreateSessionFunction"]
         # Table names as the stream's function gets them (the template's Globals give every function all).
         environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
         self.tables = {name: environment[name] for name in environment if name.endswith("_TABLE")}

@@ -16,6 +16,8 @@ from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITE
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
 from local_runtime.demo.data import BOUNCING_ADDRESS, DemoError, create_demo_data
+from local_runtime.demo.http_client import ApiClient
+from local_runtime.demo.webhook_receiver import DemoReceiver
 from local_runtime.lambda_.async_invoke import FAST_RETRY_DELAYS
 from local_runtime.runtime import LocalRuntime, RuntimeInfo
 from local_runtime.streams.event_filter import InvalidPatternError
@@ -137,6 +139,14 @@ def _state_line(runtime: LocalRuntime) -> str:
 
 
 def run_demo(info: RuntimeInfo) -> None:
+    receiver = DemoReceiver()
+    receiver.start()
+    try:
+        webhook_id = receiver.register(ApiClient(info.api_url, info.dev_token))
+    except (OSError, RuntimeError) as error:
+        log.warning("demo webhook not registered: %s", error)
+    else:
+        log.info("demo webhook %s: every domain event goes to %s, printed here (⚑)", webhook_id, receiver.url)
     try:
         demo = create_demo_data(info.api_url, info.dev_token, Path(info.outbox_dir))
     except DemoError as error:

@@ -26,6 +26,8 @@ EMULATED_TYPES: Final = frozenset(
         "AWS::SES::ConfigurationSet",  # created, so sends may name it
         "AWS::SES::ConfigurationSetEventDestination",  # SES's events, as the mailbox simulator answers
         "AWS::Events::Rule",  # the default bus routes matching events to the rule's targets
+        "AWS::Events::EventBus",  # created; what is put on it is routed to its rules' targets
+        "AWS::Events::Archive",  # created in moto, which keeps the bus's events in it
     }
 )
 

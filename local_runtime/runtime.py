@@ -33,6 +33,7 @@ from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
 from local_runtime.emulated import describe_not_emulated
 from local_runtime.eventbridge import bus
+from local_runtime.eventbridge.archive_watcher import ArchiveWatcher
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, PoolStoppedError, Worker, WorkerSettings
 from local_runtime.lambda_.invocation import InvocationResult
@@ -103,6 +104,8 @@ def worker_environment(
         "AWS_LAMBDA_LOG_STREAM_NAME": f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}",
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
         "_HANDLER": spec.handler,
+        # Local receivers listen on loopback over http; in AWS only public https addresses are called.
+        "WEBHOOK_ALLOW_LOOPBACK": "true",
         # No X-Ray daemon and no CloudWatch locally: tracing off, metrics not flushed.
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -115,6 +118,10 @@ class LocalRuntime:
         self.template = StackTemplate(self.config.template_path)
         check_filter_criteria(self.template.stream_sources())
         log.info("%s", describe_not_emulated(self.template))
+        log.info(
+            "webhooks may be sent to http and loopback addresses here (WEBHOOK_ALLOW_LOOPBACK); "
+            "in AWS only to https URLs whose addresses are all public"
+        )
         # A rule's pattern this bus cannot match fails here, before anything starts.
         bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
@@ -132,6 +139,9 @@ class LocalRuntime:
         self._scheduler: SchedulePoller | None = None
         self._ses_events: SesEventPublisher | None = None
         self.event_bus: bus.DefaultEventBus | None = None
+        # The template's own buses, by logical id; what functions put on them is seen in their archives.
+        self.buses: dict[str, bus.EventBus] = {}
+        self._archive_watcher = ArchiveWatcher()
         self.token_issuer: TokenIssuer | None = None
 
     @property
@@ -161,7 +171,9 @@ class LocalRuntime:
         endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint is None:
             watcher = MotoSesWatcher([self.outbox.deliver, self._publish_ses_events])
-            self._embedded = EmbeddedAws(config.host, config.aws_port, after_request=[watcher])
+            self._embedded = EmbeddedAws(
+                config.host, config.aws_port, after_request=[watcher, self._archive_watcher]
+            )
             endpoint = self._embedded.start()
         else:
             log.warning(
@@ -324,6 +336,22 @@ class LocalRuntime:
             ).start()
 
         self.event_bus = bus.DefaultEventBus(bus.bind_rules(self.template, resolver), deliver, dead_letter)
+        archives = self.template.event_archives()
+        for bus_id in self.template.event_buses():
+            self.buses[bus_id] = bus.EventBus(
+                bus.bind_rules(self.template, resolver, bus_id), deliver, dead_letter
+            )
+            for archive_id in (a for a, archived in archives.items() if archived == bus_id):
+                self._archive_watcher.bind(archive_id, self.buses[bus_id].put_events)
+            log.info(
+                "events put on %s go through its archive to its rules (%s)",
+                bus_id,
+                "; ".join(
+                    f"{rule.rule_id} -> {', '.join(t.function_id or t.target_id for t in rule.targets)}"
+                    for rule in self.buses[bus_id].rules
+                )
+                or "none",
+            )
         published = published_event_types(self.template, resolver)
         self._ses_events = SesEventPublisher(published, self.event_bus.put_events)
         routes = "; ".join(

@@ -267,13 +267,26 @@ class StackTemplate:
             rules.append(
                 EventRule(
                     rule_id=rule_id,
-                    event_bus=str(props.get("EventBusName", "default")),
+                    # A bus of the template is named by its logical id (locally its name too).
+                    event_bus=_referenced_id(props.get("EventBusName"))
+                    or str(props.get("EventBusName", "default")),
                     pattern=props.get("EventPattern", {}),
                     enabled=props.get("State", "ENABLED") == "ENABLED",
                     targets=tuple(targets),
                 )
             )
         return rules
+
+    def event_buses(self) -> list[str]:
+        """The template's own buses, by logical id (the local name of each)."""
+        return list(self.of_type("AWS::Events::EventBus"))
+
+    def event_archives(self) -> dict[str, str | None]:
+        """Each archive's logical id → the template bus it archives (None: another bus)."""
+        return {
+            archive_id: _referenced_id(resource["Properties"].get("SourceArn"))
+            for archive_id, resource in self.of_type("AWS::Events::Archive").items()
+        }
 
     def ses_event_destinations(self) -> list[SesEventDestination]:
         destinations = []
@@ -391,6 +404,7 @@ def _arn(resource_type: str, name: str) -> str:
         "AWS::Serverless::Function": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{name}",
         "AWS::IAM::Role": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{name}",
         "AWS::Events::Rule": f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT}:rule/{name}",
+        "AWS::Events::EventBus": f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT}:event-bus/{name}",
         "AWS::Scheduler::ScheduleGroup": (
             f"arn:aws:scheduler:{LOCAL_REGION}:{LOCAL_ACCOUNT}:schedule-group/{name}"
         ),

@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ SLOT_START: Final = datetime(2028, 9, 12, 9, 0, tzinfo=UTC)  # 10:00 in London (
 LOCAL_LINK_SECRET: Final = "local-events-only-not-a-secret-of-any-deployed-stack"  # noqa: S105
 ORG_ID: Final = "demo-org"
 IDEMPOTENCY_KEY: Final = "events-booking-1"
+# A receiver on the machine that runs the local runtime (none listens there in the replay).
+WEBHOOK_URL: Final = "http://127.0.0.1:9/hooks"
+# What the local runtime gives the functions that declare it: webhooks to loopback receivers.
+LOCAL_OVERRIDES: Final = {"WEBHOOK_ALLOW_LOOPBACK": "true"}
 # The endpoints a function in sam local's container reaches the local runtime on (Docker Desktop).
 LOCAL_ENDPOINTS: Final = {
     "AWS_ENDPOINT_URL": "http://host.docker.internal:4566",
@@ -69,8 +74,11 @@ STEPS: Final = (
     Step("CatalogFunction", "create-job", BOOKED_AT),
     Step("CatalogFunction", "create-candidate", BOOKED_AT),
     Step("CatalogFunction", "create-slot", BOOKED_AT),
+    Step("WebhooksFunction", "create-webhook", BOOKED_AT),
     Step("BookInterviewFunction", "book-interview", BOOKED_AT),
     Step("CreateSessionFunction", "interview-booked", BOOKED_AT),
+    Step("DomainEventsFunction", "booking-events", BOOKED_AT),
+    Step("WebhookDeliveryFunction", "webhook-delivered", BOOKED_AT),
     Step("SendEmailFunction", "invitation", BOOKED_AT),
     Step("EmailEventsFunction", "invitation-delivered", BOOKED_AT),
     Step("CandidatePagesFunction", "reschedule-page", BOOKED_AT),
@@ -99,7 +107,7 @@ def fixed_id(counter: Iterator[int]) -> Callable[[], str]:
 def deterministic(session: boto3.Session) -> Iterator[Clock]:
     """Fixed ids, a clock the caller moves, and the fixed link-signing secret, in the stack that
     `session` reaches; restored on exit."""
-    from interview_scheduling import catalog, clock, session_keys  # noqa: PLC0415 - after the environment
+    from interview_scheduling import catalog, clock, session_keys, webhooks  # noqa: PLC0415 - after the environment
 
     moments = Clock(BOOKED_AT)
     secrets = session.client("secretsmanager")
@@ -108,6 +116,7 @@ def deterministic(session: boto3.Session) -> Iterator[Clock]:
     with (
         mock.patch.object(clock, "now", moments.now),
         mock.patch.object(catalog, "new_id", fixed_id(itertools.count(1))),
+        mock.patch.object(webhooks, "new_id", fixed_id(itertools.count(1001))),
     ):
         yield moments
     session_keys.reset()
@@ -231,6 +240,19 @@ def delivery_event(template: StackTemplate) -> dict[str, Any]:
     return next(event for event in caught if event["detail-type"] == "Email Delivered")
 
 
+def bus_event(template: StackTemplate) -> dict[str, Any]:
+    """The interview.booked event domain_events just put on the bus, as the template's rule hands
+    it to webhook_delivery (read from the bus's archive, as the local runtime does)."""
+    from local_runtime.eventbridge.archive_watcher import ArchiveWatcher  # noqa: PLC0415
+
+    (archive_id,) = template.event_archives()
+    events = ArchiveWatcher({archive_id: lambda _events: None}).new_events()[archive_id]
+    event = next(e for e in events if e["detail"]["type"] == "interview.booked")
+    # EventBridge's own id is random; the file's is fixed, from the event's (stable) id.
+    event["id"] = str(uuid.UUID(hashlib.sha256(event["detail"]["id"].encode()).hexdigest()[:32]))
+    return event
+
+
 def reminder_input(session: boto3.Session, group: str, interview_id: str) -> dict[str, Any]:
     """The input of the interview's first reminder schedule, as EventBridge Scheduler sends it."""
     scheduler = session.client("scheduler")
@@ -272,8 +294,11 @@ def capture(
         create_job,
         create_candidate,
         create_slot,
+        create_webhook,
         book,
         booked,
+        published,
+        webhook,
         invitation,
         delivered,
         reschedule_page,
@@ -284,6 +309,10 @@ def capture(
     job_id = run(create_job, http_event(template, "POST", "/jobs", JOB))["job_id"]
     candidate = run(create_candidate, http_event(template, "POST", f"/jobs/{job_id}/candidates", CANDIDATE))
     slot = run(create_slot, http_event(template, "POST", f"/jobs/{job_id}/slots", SLOT))
+    run(
+        create_webhook,
+        http_event(template, "POST", "/webhooks", {"url": WEBHOOK_URL, "event_types": ["interview.booked"]}),
+    )
     booking = {"candidate_id": candidate["candidate_id"], "slot_id": slot["slot_id"]}
     headers = {"idempotency-key": IDEMPOTENCY_KEY}
     interview_id = run(book, http_event(template, "POST", f"/jobs/{job_id}/interviews", booking, headers))[
@@ -291,6 +320,8 @@ def capture(
     ]
     catcher.install()
     run(booked, stream_batch(session, stream_arn, "INSERT"))
+    run(published, stream_batch(session, stream_arn, "INSERT"))
+    run(webhook, bus_event(template))
     (email_request,) = catcher.payloads
     run(invitation, email_request)
     run(delivered, delivery_event(template))
@@ -333,10 +364,12 @@ def local_environment(template: StackTemplate) -> dict[str, dict[str, str]]:
     """env.json: each function's variables as the local runtime names its resources, and the
     endpoints of the local runtime, for `sam local ... --env-vars env.json`."""
     resolver = Resolver(template, LOCAL_PARAMETERS, {"LinkSigningSecret": {"Ref": "LinkSigningSecret"}})
-    return {
-        function_id: {**resolver.environment(function_id), **LOCAL_ENDPOINTS}
-        for function_id in template.functions
-    }
+    environments = {}
+    for function_id in template.functions:
+        declared = resolver.environment(function_id)
+        overrides = {name: value for name, value in LOCAL_OVERRIDES.items() if name in declared}
+        environments[function_id] = {**declared, **overrides, **LOCAL_ENDPOINTS}
+    return environments
 
 
 def write_json(path: Path, document: Any) -> None:
@@ -372,7 +405,9 @@ def main() -> None:
         verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session)
 
         def use_environment(function_id: str) -> None:
-            os.environ.update(resolver.environment(function_id))
+            environment = resolver.environment(function_id)
+            os.environ.update(environment)
+            os.environ.update({name: value for name, value in LOCAL_OVERRIDES.items() if name in environment})
             reset_settings()
 
         with deterministic(session) as clock:

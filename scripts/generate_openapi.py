@@ -24,13 +24,16 @@ from candidate_pages.app import router as page_routes  # noqa: E402
 from candidate_session.app import router as session_routes  # noqa: E402
 from catalog.app import router as catalog_routes  # noqa: E402
 from interview_scheduling.http_api import create_resolver  # noqa: E402
+from webhooks.app import router as webhook_routes  # noqa: E402
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def openapi_document() -> str:
     # The candidate's pages are HTML for people: their routes are not in the schema.
-    api = create_resolver(catalog_routes, candidate_data_routes, booking_routes, session_routes, page_routes)
+    api = create_resolver(
+        catalog_routes, candidate_data_routes, booking_routes, session_routes, webhook_routes, page_routes
+    )
     schema = api.get_openapi_json_schema(
         title="Interview scheduling",
         version="1.0.0",

@@ -21,6 +21,14 @@ twice (a delete that failed, two people at once) changes nothing more. `--dry-ru
 - ScheduleFailuresQueue: EventBridge Scheduler's dead-letter messages are the schedule's input
   itself (https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html);
   time_events' async on-failure records hold it in `requestPayload`. time_events is invoked with it.
+- DomainEventFailuresQueue: domain_events' stream batches, as SessionFailuresQueue's; the records
+  are read again from their stream (interviews or sessions) while it has them and given to
+  domain_events, which puts their events with the ids they had. Past the stream's 24 hours the
+  message is kept and named: those events cannot be made again (the history still shows them).
+- WebhookFailuresQueue: a delivery that ran out of attempts (webhook_delivery's own message) gets
+  one more attempt, not parked again if it fails (the message stays); the bus's dead letter (the
+  event itself) and Lambda's on-failure record (`requestPayload`) are given to webhook_delivery,
+  which sends the event to every webhook that wants it again (a receiver drops the repeat by id).
 """
 
 from __future__ import annotations
@@ -48,13 +56,19 @@ log = logging.getLogger("redrive")
 SESSION: Final = "session"
 EMAIL: Final = "email"
 SCHEDULE: Final = "schedule"
-KINDS: Final = (SESSION, EMAIL, SCHEDULE)
+EVENTS: Final = "events"
+WEBHOOK: Final = "webhook"
+KINDS: Final = (SESSION, EMAIL, SCHEDULE, EVENTS, WEBHOOK)
 # Logical ids in template.yaml of each kind's queue and the function it redrives to.
 LOGICAL_IDS: Final = {
     SESSION: ("SessionFailuresQueue", "CreateSessionFunction"),
     EMAIL: ("EmailFailuresQueue", "SendEmailFunction"),
     SCHEDULE: ("ScheduleFailuresQueue", "TimeEventsFunction"),
+    EVENTS: ("DomainEventFailuresQueue", "DomainEventsFunction"),
+    WEBHOOK: ("WebhookFailuresQueue", "WebhookDeliveryFunction"),
 }
+# A parked delivery's one more attempt is the last one (interview_scheduling.webhook_delivery).
+WEBHOOK_LAST_ATTEMPT: Final = 8
 INTERVIEWS_TABLE: Final = "InterviewsTable"
 SESSIONS_TABLE: Final = "SessionsTable"
 BATCH_SIZE: Final = 100  # the mapping's BatchSize: create_session takes at most this many records
@@ -123,7 +137,13 @@ class Redrive:
 
     def _drain(self, kind: str, *, dry_run: bool) -> QueueReport:
         report = QueueReport()
-        handle = {SESSION: self._session_batch, EMAIL: self._email, SCHEDULE: self._schedule}[kind]
+        handle = {
+            SESSION: self._session_batch,
+            EMAIL: self._email,
+            SCHEDULE: self._schedule,
+            EVENTS: self._events_batch,
+            WEBHOOK: self._webhook,
+        }[kind]
         url = self._targets.queue_urls[kind]
         kept: list[str] = []  # receipt handles of the messages that stay
         for message in self._messages(url):
@@ -172,7 +192,7 @@ class Redrive:
                 return
             yield from received
 
-    # ------------------------------------------------------------------ the three kinds
+    # ------------------------------------------------------------------ the kinds
     def _session_batch(self, body: dict[str, Any], report: QueueReport) -> str:
         info = body.get("DDBStreamBatchInfo")
         if not isinstance(info, dict):
@@ -206,6 +226,51 @@ class Redrive:
         payload = body["requestPayload"] if "requestContext" in body and "requestPayload" in body else body
         result = self._invoke(self._targets.function_names[SCHEDULE], payload)
         return "" if result.ok else f"time_events failed again: {result.error}"
+
+    def _events_batch(self, body: dict[str, Any], report: QueueReport) -> str:
+        info = body.get("DDBStreamBatchInfo")
+        if not isinstance(info, dict):
+            return "not a stream batch on-failure record (no DDBStreamBatchInfo)"
+        records = self._stream_records(info)
+        if records is None:
+            return (
+                f"records {info.get('startSequenceNumber')}..{info.get('endSequenceNumber')} are no longer "
+                "in the stream: their domain events cannot be made again"
+            )
+        for start in range(0, len(records), BATCH_SIZE):
+            result = self._invoke(
+                self._targets.function_names[EVENTS], {"Records": records[start : start + BATCH_SIZE]}
+            )
+            if not result.ok:
+                return f"domain_events failed again: {result.error}"
+            failures = result.answer.get("batchItemFailures") if isinstance(result.answer, dict) else None
+            if failures:
+                return f"domain_events failed again on {len(failures)} record(s)"
+        return ""
+
+    def _webhook(self, body: dict[str, Any], report: QueueReport) -> str:
+        if "requestContext" in body and "requestPayload" in body:
+            payload = body["requestPayload"]  # Lambda's on-failure record: the event, or a retry
+        elif {"webhook_id", "org_id", "event"} <= set(body):
+            # A delivery that ran out of attempts: one more, which parks nothing if it fails.
+            payload = {
+                "action": "webhook_retry",
+                "org_id": body["org_id"],
+                "webhook_id": body["webhook_id"],
+                "attempt": WEBHOOK_LAST_ATTEMPT,
+                "event": body["event"],
+                "redrive": True,
+            }
+        elif "detail" in body:
+            payload = body  # the rule's dead letter: the event as the bus had it
+        else:
+            return "not a webhook delivery, a bus event or an on-failure record"
+        result = self._invoke(self._targets.function_names[WEBHOOK], payload)
+        if not result.ok:
+            return f"webhook_delivery failed again: {result.error}"
+        attempted = result.answer.get("attempted", []) if isinstance(result.answer, dict) else []
+        refused = [a["webhook_id"] for a in attempted if a.get("result") == "failed"]
+        return f"webhook {', '.join(refused)} refused it again" if refused else ""
 
     # ------------------------------------------------------------------ stream batches
     def _stream_records(self, info: Mapping[str, Any]) -> list[dict[str, Any]] | None:

@@ -18,6 +18,7 @@ from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate, import_environment
 from tests.support.api import ApiClient
+from tests.support.domain_events import DomainEvents
 from tests.support.pipeline import Pipeline
 
 # DynamoDB transactions are all-or-nothing, stream records included; moto's need this fix.
@@ -119,6 +120,21 @@ def pipeline(api: ApiClient, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -
         aws.use_function_environment(monkeypatch, function_id)
     verify_sender_identity(TEST_PARAMETERS["SenderEmail"], aws.session)
     return Pipeline(aws.template, aws.resolver.get_att("InterviewsTable", "StreamArn"), aws.resolver)
+
+
+@pytest.fixture
+def domain_events(pipeline: Pipeline, aws: LocalStack, monkeypatch: pytest.MonkeyPatch) -> DomainEvents:
+    """domain_events on both streams and webhook_delivery behind the bus, with their template
+    environment; webhooks may go to loopback receivers, as in the local runtime."""
+    for function_id in ("DomainEventsFunction", "WebhookDeliveryFunction"):
+        aws.use_function_environment(monkeypatch, function_id)
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
+    reset_settings()
+    streams = {
+        table_id: aws.resolver.get_att(table_id, "StreamArn")
+        for table_id in ("InterviewsTable", "SessionsTable")
+    }
+    return DomainEvents(aws.template, aws.resolver, streams)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from interview_scheduling.schemas import CandidateExport, ErasureReceipt
 settings.data_settings()
 settings.api_settings()
 settings.retention_settings()
+settings.event_bus_settings()
 settings.schedule_group_settings()
 
 logger = Logger()

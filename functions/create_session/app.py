@@ -23,6 +23,7 @@ from interview_scheduling.sessions import apply_change
 settings.data_settings()
 settings.session_settings()
 settings.retention_settings()
+settings.event_bus_settings()
 
 logger = Logger()
 metrics = Metrics()

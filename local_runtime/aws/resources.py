@@ -27,6 +27,7 @@ _ALREADY_EXISTS = {
     "BucketAlreadyExists",
     "ResourceExistsException",
     "ConflictException",
+    "ResourceAlreadyExistsException",
 }
 
 
@@ -93,6 +94,39 @@ def create_resources(
     attributes |= _create_secrets(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
     attributes |= _create_schedule_groups(template, session, endpoint_url, exist_ok=exist_ok, restore=restore)
     attributes |= _create_configuration_sets(template, session, endpoint_url)
+    attributes |= _create_event_buses(template, session, endpoint_url, exist_ok=exist_ok)
+    return attributes
+
+
+def _create_event_buses(
+    template: StackTemplate, session: boto3.Session, endpoint_url: str | None, *, exist_ok: bool
+) -> dict[str, dict[str, str]]:
+    """The template's buses under their logical ids, and their archives: PutEvents to a bus
+    EventBridge lacks is refused, and the archive is how the local runtime sees what was put
+    (local_runtime.eventbridge.archive_watcher)."""
+    events = session.client("events", endpoint_url=endpoint_url)
+    attributes: dict[str, dict[str, str]] = {}
+    for bus_id in template.event_buses():
+        try:
+            arn = events.create_event_bus(Name=bus_id)["EventBusArn"]
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
+            arn = str(events.describe_event_bus(Name=bus_id)["Arn"])
+        attributes[bus_id] = {"Ref": bus_id, "Arn": arn, "Name": bus_id}
+    for archive_id, archived_bus in template.event_archives().items():
+        if archived_bus is None:
+            continue
+        bus_id = archived_bus
+        try:
+            arn = events.create_archive(ArchiveName=archive_id, EventSourceArn=attributes[bus_id]["Arn"])[
+                "ArchiveArn"
+            ]
+        except ClientError as error:
+            if not (exist_ok and _already_exists(error)):
+                raise
+            arn = events.describe_archive(ArchiveName=archive_id)["ArchiveArn"]
+        attributes[archive_id] = {"Ref": archive_id, "Arn": arn}
     return attributes
 
 

@@ -1,4 +1,5 @@
-"""The default event bus, as EventBridge runs the template's rules on it.
+"""An event bus (the default one, or one of the template's), as EventBridge runs the template's
+rules on it.
 
 An event that matches a rule's EventPattern goes to each of the rule's targets; a Lambda target
 is invoked asynchronously, so the function's own retries and on-failure destination apply. A
@@ -42,12 +43,12 @@ class BoundRule:
     targets: tuple[RuleTarget, ...]
 
 
-def bind_rules(template: StackTemplate, resolver: Resolver) -> list[BoundRule]:
-    """The template's enabled rules on the default bus; refuses a pattern EventBridge would take
-    but this bus cannot match."""
+def bind_rules(template: StackTemplate, resolver: Resolver, bus: str = "default") -> list[BoundRule]:
+    """The template's enabled rules on `bus` ("default", or a bus's logical id); refuses a pattern
+    EventBridge would take but this bus cannot match."""
     rules = []
     for rule in template.event_rules():
-        if not rule.enabled or rule.event_bus != "default":
+        if not rule.enabled or rule.event_bus != bus:
             continue
         pattern = resolver.resolve(rule.pattern)
         try:
@@ -62,7 +63,7 @@ Deliver = Callable[[str, bytes, str], None]  # function id, payload, request id
 DeadLetter = Callable[[str, str, Mapping[str, str]], None]  # queue id, body, message attributes
 
 
-class DefaultEventBus:
+class EventBus:
     def __init__(
         self, rules: Iterable[BoundRule], deliver: Deliver, dead_letter: DeadLetter | None = None
     ) -> None:
@@ -105,3 +106,7 @@ class DefaultEventBus:
                 self._dead_letter(target.dead_letter_queue_id, body, attributes)
             return False
         return True
+
+
+# The default bus is one bus among others; the name stays for what routes SES's events.
+DefaultEventBus = EventBus

@@ -48,3 +48,15 @@ def test_the_demo_shows_a_bounced_candidate(demo_runtime: RuntimeProcess) -> Non
     assert view["candidate_email_unreachable"]["reason"] == "hard_bounce"
     candidate = api.get(f"/jobs/{view['job_id']}/candidates/{view['candidate_id']}").json()
     assert candidate["email"] == BOUNCING_ADDRESS
+
+
+def test_the_demo_registers_a_webhook_and_prints_the_signed_events_it_gets(
+    demo_runtime: RuntimeProcess,
+) -> None:
+    """The demo's own bookings reach its loopback receiver through the bus, each signature valid."""
+    eventually(
+        lambda: re.search(r"⚑ webhook interview\.booked evt_\w+ .* signature valid", demo_runtime.log_text()),
+        "the demo's webhook receiving interview.booked",
+        timeout=30.0,
+    )
+    assert "SIGNATURE NOT VALID" not in demo_runtime.log_text()

@@ -24,6 +24,7 @@ from tests.support.erasure_scenario import (
     personal_values,
     upload_resume,
 )
+from tests.support.event_schemas import problems
 from tests.support.pipeline import sent_emails
 
 
@@ -273,3 +274,25 @@ def test_a_candidate_deleted_while_being_erased_is_not_found(api, aws, pipeline,
 
     assert (response.status, response.body["reason"]) == (404, "candidate_not_found")
     assert stored.table_items(aws.template)["CandidatesTable"] == []
+
+
+def test_the_erasure_is_announced_once_done_and_a_repeat_announces_it_with_the_same_id(
+    api, aws, pipeline, domain_events
+):
+    history = candidate_with_history(api, aws, pipeline)
+    domain_events.bus_events()  # what the history itself made
+    receipt = erase(api, history.job_id, history.candidate_id)
+    (announced,) = [e for e in domain_events.bus_events() if e["detail-type"] == "candidate.erased"]
+
+    erase(api, history.job_id, history.candidate_id)
+    (again,) = [e for e in domain_events.bus_events() if e["detail-type"] == "candidate.erased"]
+
+    detail = announced["detail"]
+    assert detail["data"] == {
+        "job_id": history.job_id,
+        "candidate_id": history.candidate_id,
+        "erasure_id": receipt["erasure_id"],
+        "reason": "request",
+    }
+    assert again["detail"]["id"] == detail["id"]
+    assert problems(detail) == []

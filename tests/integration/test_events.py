@@ -18,12 +18,13 @@ from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 
 from interview_scheduling.models import InterviewSession
-from interview_scheduling.settings import schedule_settings
+from interview_scheduling.settings import reset_settings, schedule_settings
 from local_runtime.config import LOCAL_PARAMETERS
 from local_runtime.template import TEMPLATE_PATH, StackTemplate
 from scripts.capture_events import (
     ENV_FILE,
     LOCAL_ENDPOINTS,
+    LOCAL_OVERRIDES,
     STEPS,
     LocalContext,
     deterministic,
@@ -59,6 +60,9 @@ def test_every_handler_takes_its_event_file_and_makes_the_next_ones(aws, pipelin
         for step in STEPS:
             clock.moment = step.at
             aws.use_function_environment(monkeypatch, step.function_id)
+            for name, value in LOCAL_OVERRIDES.items():  # as the local runtime gives them
+                monkeypatch.setenv(name, value)
+            reset_settings()
             event = json.loads(step.path.read_text())
             handler = handler_of(aws.template, step.function_id)
             answers[step.name] = handler(event, LocalContext(step.function_id))
@@ -83,6 +87,17 @@ def test_every_handler_takes_its_event_file_and_makes_the_next_ones(aws, pipelin
     assert record["dynamodb"]["NewImage"]["interview_id"]["S"] == body_of(booking)["interview_id"]
 
     assert answers["interview-booked"] == {"batchItemFailures": []}
+    # The booking's domain event, to the webhook registered before it: its receiver is not
+    # there, so the delivery is retried by schedule.
+    assert answers["create-webhook"]["statusCode"] == 201
+    assert answers["booking-events"] == {"batchItemFailures": []}
+    (record,) = event_of("booking-events")["Records"]
+    assert record["dynamodb"]["NewImage"]["interview_id"]["S"] == body_of(booking)["interview_id"]
+    webhook_event = event_of("webhook-delivered")
+    assert webhook_event["detail"]["data"]["interview_id"] == body_of(booking)["interview_id"]
+    assert webhook_event["detail"]["type"] == "interview.booked"
+    webhook_id = body_of(answers["create-webhook"])["webhook_id"]
+    assert answers["webhook-delivered"] == {"attempted": [{"webhook_id": webhook_id, "result": "retrying"}]}
     assert InterviewSession.count() == 1
     assert answers["invitation"] == {"email_message": "invitation-0", "status": "SENT"}
     assert len(sent_emails()) == 1

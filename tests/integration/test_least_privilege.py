@@ -22,6 +22,7 @@ from local_runtime.template import LOCAL_ACCOUNT, LOCAL_REGION
 from tests.support.candidate_pages import PagesClient, links_of
 from tests.support.catalog import create_candidate, create_slot
 from tests.support.pipeline import sent_emails, session_key_of
+from tests.support.receiver import receiving
 from tests.support.ttl import deletion_record, ttl_deletion
 
 FAR_FUTURE = datetime.now(UTC) + timedelta(days=3650)
@@ -41,6 +42,12 @@ USED_ON_ITS_BEHALF = {
     ("TimeEventsFunction", "sqs:SendMessage"),
     # Lambda sends SES events that kept failing to the on-failure queue.
     ("EmailEventsFunction", "sqs:SendMessage"),
+    # Lambda sends stream batches that kept failing to the on-failure queue.
+    ("DomainEventsFunction", "sqs:SendMessage"),
+    # Retries it schedules run as the scheduler's role, which it passes; Lambda parks events that
+    # kept failing, and the function parks deliveries that ran out of retries, in the failure queue.
+    ("WebhookDeliveryFunction", "iam:PassRole"),
+    ("WebhookDeliveryFunction", "sqs:SendMessage"),
 }
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -165,7 +172,7 @@ def _substituted(pattern: str, resolver: Any) -> str:
     return re.sub(r"\$\{([^}]+)\}", value, pattern)
 
 
-def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, aws, pipeline):
+def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, aws, pipeline, domain_events):
     template, resolver = aws.template, aws.resolver
 
     def call(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> Any:
@@ -267,6 +274,25 @@ def test_every_call_each_function_makes_is_granted_and_every_grant_is_used(api, 
         last_booking = {"candidate_id": candidate_id, "slot_id": last_slot}
         last_interview = call("POST", f"/jobs/{job_id}/interviews", last_booking).body["interview_id"]
         call("DELETE", f"/jobs/{job_id}/slots/{last_slot}", query={"cancel_bookings": "true"})
+        # Webhooks: registered, listed and tested; the bus's events made from every change so far,
+        # delivered, one receiver failing once (a scheduled retry), one gone (410), then deleted.
+        with receiving([200, 500]) as flaky, receiving(then=410) as gone:
+            hook = call("POST", "/webhooks", {"url": flaky.url, "event_types": ["interview.booked"]}).body
+            call("POST", "/webhooks", {"url": gone.url, "event_types": ["interview.booked"]})
+            call("GET", "/webhooks")
+            assert call("POST", f"/webhooks/{hook['webhook_id']}/test").body["delivered"]
+            for table_id in ("InterviewsTable", "SessionsTable"):
+                records = domain_events.new_records(table_id)
+                with acting_as("DomainEventsFunction"):
+                    assert domain_events.run(records) == {"batchItemFailures": []}
+            booked = [e for e in domain_events.bus_events() if e["detail"]["type"] == "interview.booked"]
+            (delivered, *_) = domain_events.route(booked)
+            with acting_as("WebhookDeliveryFunction"):
+                domain_events.deliver(delivered)
+            (retry,) = domain_events.retries()
+            with acting_as("WebhookDeliveryFunction"):
+                domain_events.deliver(json.loads(retry["Target"]["Input"]))
+            call("DELETE", f"/webhooks/{hook['webhook_id']}")
 
         # A third candidate, with a resume, booked and then erased: export, then erasure.
         with acting_as("CatalogFunction"):

@@ -15,8 +15,10 @@ from local_runtime.streams.batches import stream_failure_record
 from scripts.capture_events import handler_of
 from scripts.redrive import (
     EMAIL,
+    EVENTS,
     SCHEDULE,
     SESSION,
+    WEBHOOK,
     Invocation,
     Invoke,
     Redrive,
@@ -311,6 +313,10 @@ def test_a_deployed_stack_is_found_by_its_logical_ids():
         "CreateSessionFunction": "prod-create-session",
         "SendEmailFunction": "prod-send-email",
         "TimeEventsFunction": "prod-time-events",
+        "DomainEventFailuresQueue": "https://sqs.eu-west-1.amazonaws.com/1/prod-DomainEventFailuresQueue-F",
+        "WebhookFailuresQueue": "https://sqs.eu-west-1.amazonaws.com/1/prod-WebhookFailuresQueue-G",
+        "DomainEventsFunction": "prod-domain-events",
+        "WebhookDeliveryFunction": "prod-webhook-delivery",
         "InterviewsTable": "prod-InterviewsTable-D",
         "SessionsTable": "prod-SessionsTable-E",
     }
@@ -320,6 +326,8 @@ def test_a_deployed_stack_is_found_by_its_logical_ids():
         SESSION: "prod-create-session",
         EMAIL: "prod-send-email",
         SCHEDULE: "prod-time-events",
+        EVENTS: "prod-domain-events",
+        WEBHOOK: "prod-webhook-delivery",
     }
     assert (targets.interviews_table, targets.sessions_table) == (
         "prod-InterviewsTable-D",

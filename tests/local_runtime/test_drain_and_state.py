@@ -141,8 +141,9 @@ def test_saved_state_keeps_the_link_secret_and_the_schedules_not_yet_fired(tmp_p
     session = boto3.Session(region_name="us-east-1")
     path = tmp_path / "aws-state.json"
     (secret_id,) = stack_template.of_type("AWS::SecretsManager::Secret")
-    (group_id,) = stack_template.of_type("AWS::Scheduler::ScheduleGroup")
-    schedule = {
+    group_id = "InterviewSchedules"  # the reminders' group (webhook retries have their own)
+    assert group_id in stack_template.of_type("AWS::Scheduler::ScheduleGroup")
+    schedule: dict[str, Any] = {
         "Name": "int-1-reminder-60",
         "GroupName": group_id,
         "ScheduleExpression": "at(2099-01-01T10:00:00)",

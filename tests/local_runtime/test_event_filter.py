@@ -162,7 +162,7 @@ def test_template_pattern_is_supported(stack_template):
 def test_the_templates_filter_is_on_the_dynamodb_key_only(stack_template):
     """with-ddb-filtering (Lambda developer guide): "DynamoDB event source mappings only support
     filtering on the `dynamodb` key"."""
-    (source,) = stack_template.stream_sources()
+    (source,) = [s for s in stack_template.stream_sources() if s.function_id == "CreateSessionFunction"]
     assert source.filter_patterns
     assert all(undocumented_keys(pattern) == [] for pattern in source.filter_patterns)
 
@@ -170,7 +170,7 @@ def test_the_templates_filter_is_on_the_dynamodb_key_only(stack_template):
 def test_the_templates_filter_passes_new_and_changed_interviews_but_not_deletions(stack_template):
     """with-ddb-filtering (Lambda developer guide): Exists on a leaf of NewImage; a REMOVE record
     carries only the OldImage, so it does not match."""
-    (source,) = stack_template.stream_sources()
+    (source,) = [s for s in stack_template.stream_sources() if s.function_id == "CreateSessionFunction"]
     images = RECORD["dynamodb"]
     removed = {
         **RECORD,

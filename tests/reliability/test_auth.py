@@ -36,6 +36,7 @@ class OrgA:
     slot_id: str
     other_slot_id: str
     interview_id: str
+    webhook_id: str = "w"
 
     def path(self, route: HttpRoute) -> str:
         return re.sub(r"\{(\w+)\}", lambda m: str(getattr(self, m.group(1))), route.path)
@@ -57,6 +58,8 @@ class OrgA:
             "/jobs/{job_id}/interviews/{interview_id}/cancel": {},
             "/jobs/{job_id}/interviews/{interview_id}/reschedule": {"slot_id": self.other_slot_id},
             "/jobs/{job_id}/interviews/{interview_id}/resend": {},
+            "/webhooks": {"url": "http://127.0.0.1:9/hooks", "event_types": ["interview.booked"]},
+            "/webhooks/{webhook_id}/test": {},
         }
         return bodies[route.path]
 
@@ -85,7 +88,12 @@ def org_a(runtime: RuntimeProcess) -> OrgA:
     interview_id = new_interview(api, job_id, new_candidate(api, job_id, "booked@example.com"), slot_id)
     # An unbooked candidate and a free slot: another organisation's booking would succeed if allowed.
     free_candidate, free_slot = new_candidate(api, job_id), new_slot(api, job_id)
-    return OrgA(job_id, free_candidate, free_slot, new_slot(api, job_id), interview_id)
+    # Loopback: the local runtime allows it (nothing listens there; its deliveries just fail).
+    webhook = api.post("/webhooks", {"url": "http://127.0.0.1:9/hooks", "event_types": ["interview.booked"]})
+    assert webhook.status == 201, webhook.text()
+    return OrgA(
+        job_id, free_candidate, free_slot, new_slot(api, job_id), interview_id, webhook.json()["webhook_id"]
+    )
 
 
 def routes_for(scale: str) -> list[HttpRoute]:

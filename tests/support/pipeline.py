@@ -101,7 +101,7 @@ class Pipeline:
     _ses_events: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        (source,) = self.template.stream_sources()
+        (source,) = [s for s in self.template.stream_sources() if s.function_id == "CreateSessionFunction"]
         self.source = source
         aws_clients.lambda_().meta.events.register("before-call.lambda.Invoke", self._capture_invoke)  # type: ignore[arg-type]
         bus = DefaultEventBus(bind_rules(self.template, self.resolver), self._capture_event)

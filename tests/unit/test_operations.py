@@ -64,6 +64,8 @@ def test_every_failure_queue_has_a_depth_alarm(stack_template):
         "EmailFailuresQueue",
         "ScheduleFailuresQueue",
         "EmailEventFailuresQueue",
+        "DomainEventFailuresQueue",
+        "WebhookFailuresQueue",
     }
     for queue_id in queues:
         dimension = {"Fn::GetAtt": [queue_id, "QueueName"]}

@@ -14,6 +14,7 @@ MODELS = [
     models.InterviewSlot,
     models.Interview,
     models.InterviewSession,
+    models.WebhookSubscription,
 ]
 # Which function must be given each settings model's variables.
 SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
@@ -28,15 +29,30 @@ SETTINGS_USERS: list[tuple[type[settings.FromEnvironment], list[str]]] = [
             "CreateSessionFunction",
             "SendEmailFunction",
             "EmailEventsFunction",
+            "DomainEventsFunction",
+            "WebhooksFunction",
+            "WebhookDeliveryFunction",
         ],
     ),
     (settings.SessionSettings, ["CreateSessionFunction", "BookInterviewFunction"]),
     (settings.RetentionSettings, ["CatalogFunction", "CreateSessionFunction", "CandidateDataFunction"]),
     (settings.ScheduleGroupSettings, ["CreateSessionFunction", "CandidateDataFunction"]),
-    (settings.SecretSettings, ["CreateSessionFunction", "SendEmailFunction", "CandidatePagesFunction"]),
+    (
+        settings.SecretSettings,
+        [
+            "CreateSessionFunction",
+            "SendEmailFunction",
+            "CandidatePagesFunction",
+            "WebhooksFunction",
+            "WebhookDeliveryFunction",
+        ],
+    ),
     (settings.SessionWindowSettings, ["CandidateSessionFunction"]),
     (settings.EmailSettings, ["SendEmailFunction"]),
     (settings.EmailEventSettings, ["EmailEventsFunction"]),
+    (settings.EventBusSettings, ["DomainEventsFunction", "CreateSessionFunction", "CandidateDataFunction"]),
+    (settings.WebhookSettings, ["WebhooksFunction", "WebhookDeliveryFunction"]),
+    (settings.WebhookRetrySettings, ["WebhookDeliveryFunction"]),
 ]
 
 
@@ -106,7 +122,7 @@ def test_interviews_stream_carries_both_images_and_feeds_create_session(stack_te
     stream = stack_template.table_definitions()[table_id]["StreamSpecification"]
     assert stream["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
-    (source,) = stack_template.stream_sources()
+    (source,) = [s for s in stack_template.stream_sources() if s.function_id == "CreateSessionFunction"]
     assert (source.function_id, source.table_id) == ("CreateSessionFunction", table_id)
     assert source.report_batch_item_failures
     assert source.bisect_on_error

@@ -12,10 +12,12 @@ from pynamodb.connection import Connection
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 # Standard mode retries throttling with backoff and shares a retry quota across calls.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
@@ -51,11 +53,21 @@ def sesv2() -> "SESV2Client":
 
 
 @lru_cache(maxsize=1)
+def events() -> "EventBridgeClient":
+    return boto3.client("events", config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def sqs() -> "SQSClient":
+    return boto3.client("sqs", config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
 def transactions() -> Connection:
     """The connection pynamodb transactions go through; a new one per call would cost a new client."""
     return Connection()
 
 
 def reset_clients() -> None:
-    for factory in (dynamodb, s3, lambda_, scheduler, sesv2, transactions):
+    for factory in (dynamodb, s3, lambda_, scheduler, sesv2, events, sqs, transactions):
         factory.cache_clear()

@@ -140,3 +140,23 @@ class ErasureReason(StrEnum):
 
     REQUEST = "request"  # the recruiter erased the candidate (a data-subject request)
     RETENTION = "retention"  # the candidate's last interview reached the end of its retention
+
+
+class EventType(StrEnum):
+    """The domain events (interview_scheduling.domain_events makes them, schemas/events/ describes them)."""
+
+    INTERVIEW_BOOKED = "interview.booked"
+    INTERVIEW_RESCHEDULED = "interview.rescheduled"
+    INTERVIEW_CANCELLED = "interview.cancelled"
+    INTERVIEW_NO_SHOW = "interview.no_show"
+    SESSION_CREATED = "session.created"
+    SESSION_STARTED = "session.started"
+    SESSION_COMPLETED = "session.completed"
+    EMAIL_SENT = "email.sent"
+    EMAIL_DELIVERED = "email.delivered"
+    EMAIL_BOUNCED = "email.bounced"
+    EMAIL_COMPLAINED = "email.complained"
+    REMINDER_SENT = "reminder.sent"
+    CANDIDATE_ERASED = "candidate.erased"
+    # Sent only to one webhook, when its owner asks for a test (never on the bus).
+    WEBHOOK_TEST = "webhook.test"

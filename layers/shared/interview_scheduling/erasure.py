@@ -35,7 +35,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist
 
-from interview_scheduling import booking, clock, email_ledger, resume_objects, schedules
+from interview_scheduling import (
+    booking,
+    clock,
+    domain_events,
+    email_ledger,
+    event_bus,
+    resume_objects,
+    schedules,
+)
 from interview_scheduling.candidate_interviews import CandidateInterview, interviews_of, others_remain
 from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.enums import Actor, ErasureReason, InterviewStatus
@@ -83,6 +91,7 @@ def erase_candidate(org: str, job_id: str, candidate_id: str) -> ErasureReceipt:
     else:
         # Only what arrived since: an upload link handed out before the erasure lives 15 minutes.
         resume_objects.delete(resume_objects.stored_versions(_resume_prefix(candidate)))
+    _announce(candidate)
     return receipt(candidate)
 
 
@@ -98,12 +107,21 @@ def expire_interview(interview: Interview) -> None:
         # The candidate item expired first: only the resume, kept in S3, is left.
         key_prefix = resume_objects.prefix(interview.org_id, interview.job_id, interview.candidate_id)
         resume_objects.delete(resume_objects.stored_versions(key_prefix))
-    elif not is_done(candidate):
-        _erase(candidate, ErasureReason.RETENTION, expired=interview.interview_id)
+    else:
+        if not is_done(candidate):
+            _erase(candidate, ErasureReason.RETENTION, expired=interview.interview_id)
+        if is_done(candidate):
+            _announce(candidate)
     logger.info(
         "interview expired, the candidate's last",
         extra={"interview_id": interview.interview_id, "candidate_id": interview.candidate_id},
     )
+
+
+def _announce(candidate: Candidate) -> None:
+    """candidate.erased on the bus, each time an erasure is found done: a repeat after a failed
+    put sends it again, with the same id (at least once)."""
+    event_bus.put([domain_events.candidate_erased(candidate)])
 
 
 def is_begun(candidate: Candidate | None) -> bool:

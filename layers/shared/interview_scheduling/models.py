@@ -432,3 +432,24 @@ class InterviewSession(Model):
     expires_at = TTLAttribute(null=True)
     # When the candidate's data was erased from it: no email is sent for it after that.
     erased_at = UTCDateTimeAttribute(null=True)
+
+
+class WebhookSubscription(Model):
+    """Where an organisation wants its events, and how delivering them goes. No secret is kept:
+    the signing secret is derived from the subscription id (interview_scheduling.webhooks)."""
+
+    class Meta(_Meta):
+        table_name: Any = _TableName("webhooks_table")
+
+    org_id = UnicodeAttribute(hash_key=True)
+    subscription_id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    event_types = UnicodeSetAttribute()
+    enabled = BooleanAttribute(default=True)
+    # Why it was disabled (failing for 3 days), for the owner to read on GET /webhooks.
+    disabled_reason = UnicodeAttribute(null=True)
+    # Since when every attempt has failed; cleared by any success.
+    failing_since = UTCDateTimeAttribute(null=True)
+    last_failure = UnicodeAttribute(null=True)
+    last_success_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()

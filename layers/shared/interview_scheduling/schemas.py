@@ -25,6 +25,7 @@ from interview_scheduling.enums import (
     CodingLanguage,
     EmailStatus,
     ErasureReason,
+    EventType,
     InterviewStatus,
     InterviewType,
     ReasonRule,
@@ -545,3 +546,53 @@ class CandidateExport(BaseModel):
     candidate: CandidateRecord
     interviews: list[InterviewRecord]
     sessions: list[SessionRecord]
+
+
+# ---------------------------------------------------------------- webhooks
+class WebhookIn(_Input):
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://\S+$")] = Field(
+        description="Where to POST each event: https, and a host whose addresses are all public"
+    )
+    event_types: list[EventType] = Field(
+        min_length=1, max_length=len(EventType), description="The event types to send it"
+    )
+
+    @field_validator("event_types")
+    @classmethod
+    def _published_once(cls, value: list[EventType]) -> list[EventType]:
+        if EventType.WEBHOOK_TEST in value:
+            raise ValueError("webhook.test is sent only when asked for")
+        if len(set(value)) != len(value):
+            raise ValueError("each event type once")
+        return value
+
+
+class WebhookOut(BaseModel):
+    webhook_id: str
+    url: str
+    event_types: list[EventType]
+    enabled: bool
+    disabled_reason: str | None = Field(default=None, description="Why it was disabled (failing for 3 days)")
+    failing_since: datetime | None = Field(default=None, description="Every attempt since then failed")
+    last_failure: str | None = None
+    last_success_at: datetime | None = None
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="The signing secret (`whsec_…`), shown only now")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+
+
+class WebhookTestOut(BaseModel):
+    event_id: str
+    delivered: bool
+    status_code: int | None = Field(description="The receiver's HTTP status; null when it did not answer")
+
+
+class WebhookDeleted(BaseModel):
+    webhook_id: str
+    deleted: bool = True

@@ -34,6 +34,7 @@ class DataSettings(FromEnvironment):
     slots_table: str = Field(min_length=1)
     interviews_table: str = Field(min_length=1)
     sessions_table: str = Field(min_length=1)
+    webhooks_table: str = Field(min_length=1)
     resumes_bucket: str = Field(min_length=1)
 
 
@@ -103,6 +104,31 @@ class EmailEventSettings(FromEnvironment):
     ses_configuration_set: str = Field(min_length=1, max_length=64)
 
 
+class EventBusSettings(FromEnvironment):
+    # The stack's own EventBridge bus, where the domain events go.
+    event_bus_name: str = Field(min_length=1)
+    # Records of different interviews handled at once in one batch (threads; the I/O is boto3).
+    event_workers: int = Field(default=8, ge=1, le=64)
+
+
+class WebhookSettings(FromEnvironment):
+    """Which addresses webhooks may be sent to, and how long a receiver may take."""
+
+    # The local runtime sets it: http and loopback addresses allowed. Never set in AWS.
+    webhook_allow_loopback: bool = False
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=30)
+
+
+class WebhookRetrySettings(FromEnvironment):
+    """Where webhook retries are scheduled, and where deliveries that ran out of them go."""
+
+    webhook_retry_group: str = Field(min_length=1)
+    webhook_scheduler_role_arn: str = Field(min_length=1)
+    # Its URL (the function sends to it) and its ARN (the scheduler's dead-letter queue).
+    webhook_failures_queue: str = Field(min_length=1)
+    webhook_failures_queue_arn: str = Field(min_length=1)
+
+
 @lru_cache(maxsize=1)
 def data_settings() -> DataSettings:
     return DataSettings.from_environment()
@@ -153,6 +179,21 @@ def email_event_settings() -> EmailEventSettings:
     return EmailEventSettings.from_environment()
 
 
+@lru_cache(maxsize=1)
+def event_bus_settings() -> EventBusSettings:
+    return EventBusSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def webhook_settings() -> WebhookSettings:
+    return WebhookSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def webhook_retry_settings() -> WebhookRetrySettings:
+    return WebhookRetrySettings.from_environment()
+
+
 def reset_settings() -> None:
     """Forget what was read, so the next call reads the environment again (tests, local runs)."""
     for loader in (
@@ -166,5 +207,8 @@ def reset_settings() -> None:
         session_window_settings,
         email_settings,
         email_event_settings,
+        event_bus_settings,
+        webhook_settings,
+        webhook_retry_settings,
     ):
         loader.cache_clear()

@@ -1,0 +1,51 @@
+"""Webhooks over HTTP against the local runtime: a booking's domain events go from the streams
+through domain_events onto the stack's bus, through its rule to webhook_delivery, and out to a
+receiver on loopback (which the local runtime allows), each signed as Standard Webhooks says;
+the runtime's scheduler fires the retry of the one the receiver refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from local_runtime.demo.http_client import ApiClient
+from local_runtime.launcher import RuntimeProcess
+from tests.e2e.test_delivery import book, expect
+from tests.support.receiver import receiving
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+TYPES = ["interview.booked", "session.created", "email.sent", "email.delivered"]
+
+
+def test_a_booking_reaches_the_webhook_signed_and_a_refused_delivery_is_retried(
+    runtime: RuntimeProcess, api: ApiClient
+) -> None:
+    with receiving([500]) as receiver:
+        created = expect(api.post("/webhooks", {"url": receiver.url, "event_types": TYPES}), 201)
+        _, _, interview_id = book(api, "webhooks@example.com", hours_ahead=30)
+
+        def all_taken() -> set[str] | None:
+            """Every type, and the refused first request retried (the runtime's scheduler fires it)."""
+            mine = [json.loads(r.body) for r in receiver.received]
+            seen = {body["type"] for body in mine if body["data"]["interview_id"] == interview_id}
+            ids = [r.headers["webhook-id"] for r in receiver.received]
+            return seen if seen == set(TYPES) and ids.count(ids[0]) == 2 else None
+
+        eventually(all_taken, "every subscribed event taken by the receiver", timeout=60)
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert ids.count(ids[0]) == 2  # refused once, then retried with the same id
+    assert len(ids) == len(TYPES) + 1
+    for request in receiver.received:
+        assert (
+            Webhook(created["secret"]).verify(request.body, request.headers)["id"]
+            == request.headers["webhook-id"]
+        )
+    (listed,) = [
+        w for w in expect(api.get("/webhooks"), 200)["items"] if w["webhook_id"] == created["webhook_id"]
+    ]
+    assert listed["failing_since"] is None and listed["enabled"]
+    expect(api.request("DELETE", f"/webhooks/{created['webhook_id']}"), 200)
