@@ -15,7 +15,7 @@ from types import FrameType
 from local_runtime.apigw.tokens import DEMO_ORG_ID, DEV_TOKEN_LIFETIME, RECRUITER_SCOPES
 from local_runtime.config import RuntimeConfig
 from local_runtime.console import configure_console
-from local_runtime.demo.data import BOUNCING_ADDRESS, DemoError, create_demo_data
+from local_runtime.demo.data import BOUNCING_ADDRESS, DemoData, DemoError, create_demo_data
 from local_runtime.demo.http_client import ApiClient
 from local_runtime.demo.webhook_receiver import DemoReceiver
 from local_runtime.lambda_.async_invoke import FAST_RETRY_DELAYS
@@ -167,8 +167,24 @@ def run_demo(info: RuntimeInfo) -> None:
         f"\n  Move this runtime's clock a day on and his reminder lands in the outbox:\n\n"
         f"    curl -sS -X POST {info.control_url}/clock -d '{{\"advance_seconds\": 86400}}'\n"
         f'    curl -sS -H "Authorization: Bearer $TOKEN" {interview}\n'
-        f"{_candidate_link_lines(demo.reschedule_link)}",
+        f"{_candidate_link_lines(demo.reschedule_link)}"
+        f"{_recruiter_lines(info.api_url, demo)}",
         flush=True,
+    )
+
+
+def _recruiter_lines(api_url: str, demo: DemoData) -> str:
+    """What the recruiter sees and can do: lists by cursor, the timeline, an erasure and export."""
+    auth = 'curl -sS -H "Authorization: Bearer $TOKEN"'
+    candidate = f"{api_url}/jobs/{demo.job_id}/candidates/{demo.bounced_candidate_id}"
+    return (
+        "\n  The recruiter's lists page by cursor (next_cursor); an interview's timeline is on its GET:\n\n"
+        f"    {auth} '{api_url}/interviews?limit=2'\n"
+        f"    {auth} '{api_url}/jobs/{demo.job_id}/interviews?status=SCHEDULED'\n"
+        f"    {auth} '{api_url}/jobs/{demo.job_id}/slots?available=true'\n"
+        "\n  Export the bouncing candidate's data, then erase it (a receipt; candidate.erased goes out):\n\n"
+        f"    {auth} {candidate}/export\n"
+        f"    {auth} -X DELETE {candidate}\n"
     )
 
 

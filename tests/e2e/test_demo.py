@@ -60,3 +60,21 @@ def test_the_demo_registers_a_webhook_and_prints_the_signed_events_it_gets(
         timeout=30.0,
     )
     assert "SIGNATURE NOT VALID" not in demo_runtime.log_text()
+
+
+def test_the_recruiter_commands_the_demo_prints_answer(demo_runtime: RuntimeProcess) -> None:
+    base = re.escape(demo_runtime.info.api_url)
+    printed = eventually(
+        lambda: re.findall(rf"Bearer \$TOKEN\" '?{base}(/[^' \n]+)'?", demo_runtime.log_text()) or None,
+        "the demo's recruiter commands",
+    )
+    lists = [path for path in printed if "?" in path]
+    exports = [path for path in printed if path.endswith("/export")]
+    assert len(lists) == 3 and len(exports) == 1, printed
+    api = ApiClient(demo_runtime.info.api_url, demo_runtime.info.dev_token)
+    for path in lists:
+        page = api.get(path)
+        assert page.status == 200, (path, page.text())
+        assert page.json()["items"], path
+    exported = api.get(exports[0])
+    assert exported.status == 200 and exported.json()["candidate"]["email"] == BOUNCING_ADDRESS
