@@ -45,10 +45,9 @@ class OrgA:
         """A body that would be accepted, so that only the token decides the answer."""
         if route.method in {"GET", "DELETE"}:
             return None
-        if route.method == "PATCH":
-            return {"job_title": "Intruder"}
         bodies: dict[str, Any] = {
             "/jobs": {"job_title": "Intruder", "company_name": "Elsewhere"},
+            "/jobs/{job_id}": {"job_title": "Intruder"},
             "/jobs/{job_id}/candidates": {"full_name": "Intruder", "email": "intruder@example.com"},
             "/jobs/{job_id}/candidates/{candidate_id}": {"full_name": "Intruder"},
             "/jobs/{job_id}/candidates/{candidate_id}/resume": {},
