@@ -7,7 +7,8 @@ text, or a session key. Where a log line says who, it says it with ids.
 Logs are Powertools' JSON lines as the functions' log groups would receive them (the service
 logger, at DEBUG so nothing is held back); the failure-queue messages are the documents Lambda
 sends to the on-failure destinations, built by the local runtime's code from what the in-process
-Lambda retries gave up on; the event payloads are the send_email invokes and the schedules' input.
+Lambda retries gave up on; the event payloads are the send_email invokes, the schedules' input and
+every domain event on the bus.
 The local runtime's outbox (SES's sent mail here) holds emails by design and is left out.
 """
 
@@ -58,7 +59,7 @@ def service_log() -> Iterator[io.StringIO]:
 
 
 def test_logs_queues_and_events_carry_ids_never_personal_data_or_keys(
-    api, aws, pipeline, monkeypatch, service_log
+    api, aws, pipeline, domain_events, monkeypatch, service_log
 ):
     invokes: list[dict[str, Any]] = []
     aws_clients.lambda_().meta.events.register_first(
@@ -96,8 +97,14 @@ def test_logs_queues_and_events_carry_ids_never_personal_data_or_keys(
         [ttl_deletion(deletion_record(aws, pipeline.stream_arn, history.kept_interview))]
     )
 
+    # The domain events every change of the run made, as the bus holds them.
+    for table_id in ("InterviewsTable", "SessionsTable"):
+        assert domain_events.run(domain_events.new_records(table_id)) == {"batchItemFailures": []}
+    bus = domain_events.bus_events()
+    assert {"interview.booked", "email.sent", "candidate.erased"} <= {e["detail-type"] for e in bus}
+
     logs = service_log.getvalue()
-    payloads = json.dumps({"invokes": invokes, "schedules": schedule_inputs})
+    payloads = json.dumps({"invokes": invokes, "schedules": schedule_inputs, "bus": bus})
     assert history.active_interview in logs and history.candidate_id in logs  # who, by id
     assert invokes and schedule_inputs and queued
     secrets = [*personal_values(), *KEPT_CANDIDATE.values(), *keys]
