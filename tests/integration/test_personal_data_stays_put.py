@@ -59,7 +59,7 @@ def service_log() -> Iterator[io.StringIO]:
 
 
 def test_logs_queues_and_events_carry_ids_never_personal_data_or_keys(
-    api, aws, pipeline, domain_events, monkeypatch, service_log
+    api, aws, pipeline, domain_events, service_log
 ):
     invokes: list[dict[str, Any]] = []
     aws_clients.lambda_().meta.events.register_first(
