@@ -189,11 +189,14 @@ class StackTemplate:
         return found
 
     def http_routes(self) -> list[HttpRoute]:
-        default_authorizer = self._default_http_authorizer()
+        """Every HttpApi event's route; one without an Auth of its own takes its API's default
+        authorizer (routes of all the template's HTTP APIs are served together locally)."""
         routes = []
         for function_id, _, props in self._events("HttpApi"):
             auth = props.get("Auth", {})
-            authorizer = auth.get("Authorizer", default_authorizer)
+            authorizer = auth.get(
+                "Authorizer", self._default_http_authorizer(_referenced_id(props.get("ApiId")))
+            )
             routes.append(
                 HttpRoute(
                     method=props["Method"].upper(),
@@ -205,12 +208,12 @@ class StackTemplate:
             )
         return routes
 
-    def _default_http_authorizer(self) -> str | None:
-        for api in self.of_type("AWS::Serverless::HttpApi").values():
-            default = api["Properties"].get("Auth", {}).get("DefaultAuthorizer")
-            if default:
-                return str(default)
-        return None
+    def _default_http_authorizer(self, api_id: str | None) -> str | None:
+        """The DefaultAuthorizer of the route's API (of the implicit one, when no ApiId is given)."""
+        apis = self.of_type("AWS::Serverless::HttpApi")
+        api = apis.get(api_id) if api_id is not None else next(iter(apis.values()), None)
+        default = (api or {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+        return str(default) if default else None
 
     def http_jwt_authorizers(self) -> dict[str, dict[str, Any]]:
         """Every JWT authorizer of the HTTP APIs by name, its JwtConfiguration still as expressions."""
