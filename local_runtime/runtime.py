@@ -31,7 +31,7 @@ from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
-from local_runtime.emulated import describe_not_emulated
+from local_runtime.emulated import describe_not_emulated, stream_differences
 from local_runtime.eventbridge import bus
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, PoolStoppedError, Worker, WorkerSettings
@@ -113,8 +113,11 @@ class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         self.template = StackTemplate(self.config.template_path)
-        check_filter_criteria(self.template.stream_sources())
+        self.stream_sources = self.template.stream_sources(self.config.template_parameters())
+        check_filter_criteria(self.stream_sources)
         log.info("%s", describe_not_emulated(self.template))
+        for difference in stream_differences(self.stream_sources):
+            log.info("%s", difference)
         # A rule's pattern this bus cannot match fails here, before anything starts.
         bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
@@ -240,6 +243,12 @@ class LocalRuntime:
         self, resolver: Resolver, session: boto3.Session, endpoint: str, invoke_url: str
     ) -> None:
         http_functions = {route.function_id for route in self.template.http_routes()}
+        # A stream's concurrent batches each need a worker of their own, as in Lambda.
+        stream_concurrency: dict[str, int] = {}
+        for source in self.stream_sources:
+            stream_concurrency[source.function_id] = (
+                stream_concurrency.get(source.function_id, 0) + source.parallelization_factor
+            )
         sqs = session.client("sqs", endpoint_url=endpoint)
         for function_id, spec in self.template.functions.items():
             arn = resolver.get_att(function_id, "Arn")
@@ -247,6 +256,7 @@ class LocalRuntime:
                 spec, resolver.environment(function_id), aws_endpoint=endpoint, invoke_url=invoke_url
             )
             size = self.config.http_workers if function_id in http_functions else self.config.other_workers
+            size = max(size, stream_concurrency.get(function_id, 0))
             pool = FunctionPool(WorkerSettings(spec, environment, arn), size)
             queue_id = spec.async_config.on_failure_queue_id
             events = AsyncInvoker(
@@ -289,7 +299,7 @@ class LocalRuntime:
         streams = session.client("dynamodbstreams", endpoint_url=endpoint)
         sqs = session.client("sqs", endpoint_url=endpoint)
         settings = PollerSettings(self.config.stream_poll_interval, self.config.stream_retry_delay)
-        for source in self.template.stream_sources():
+        for source in self.stream_sources:
             pool = self._functions[source.function_id].pool
             queue_id = source.on_failure_queue_id
             poller = StreamPoller(

@@ -19,7 +19,8 @@ class _Gateway(Protocol):
 
 
 class _Mapping(Protocol):
-    batches_handled: int
+    @property
+    def batches_handled(self) -> int: ...
 
     def wait_caught_up(self, timeout: float) -> bool: ...
 
