@@ -11,8 +11,9 @@ Floor: a fresh embedded AWS in its own process, as the runtime has it, gets the 
 pipeline makes for N bookings (bench/aws_requests.py counts them), sent straight from boto3 clients
 on as many threads: per booking a consistent GetItem of the slot and one TransactWriteItems; per
 session its share of the BatchGetItem requests of its stream batch (up to 100 keys each; batch
-sizes from the runtime's log), one TransactWriteItems and one lambda Invoke (moto answers it 404, as no function is deployed there:
-the round trip is what is measured) and three CreateSchedule (two reminders, the no-show check);
+sizes from the runtime's log), one TransactWriteItems and one lambda Invoke (moto answers it 404,
+as no function is deployed there: the round trip is what is measured) and three CreateSchedule
+(two reminders, the no-show check);
 per email a consistent GetItem of the candidate (the address may have changed), two UpdateItem
 and one SendEmail of an invitation taken from the pipeline's outbox. Stream polling, the HTTP
 gateway, JWT checks and the worker processes are the pipeline's own cost.
