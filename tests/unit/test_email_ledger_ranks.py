@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from interview_scheduling import email_ledger
+from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.email_ledger import DeliveryReport, Outcome, Reported
 from interview_scheduling.enums import EmailStatus
 from interview_scheduling.models import InterviewSession
@@ -190,7 +191,6 @@ def test_ses_send_event_after_send_emails_own_record_is_one_write_and_still_move
     conditional write, not a refused one and another; on an entry still SENDING (send_email
     stopped after SES took the message) it moves the entry to SENT as before."""
     writes: list[bool] = []
-    update_if = email_ledger.update_if
 
     def counted(*args: Any, **kwargs: Any) -> bool:
         writes.append(update_if(*args, **kwargs))
