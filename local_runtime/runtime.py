@@ -27,7 +27,7 @@ from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
-from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail
+from local_runtime.aws.outbox import MailHandOff, MotoSesWatcher, Outbox, SentEmail
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
@@ -43,7 +43,7 @@ from local_runtime.scheduler.timing import SchedulerClock
 from local_runtime.servers import BackgroundServer
 from local_runtime.ses.mailbox_simulator import SIMULATOR_DOMAIN, Scenario
 from local_runtime.ses.publisher import SesEventPublisher, published_event_types
-from local_runtime.shutdown import PendingWork, drain
+from local_runtime.shutdown import EventQueue, PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
@@ -122,6 +122,7 @@ class LocalRuntime:
         bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
+        self._mail: MailHandOff | None = None  # accepted mail on to the outbox and SES's events
         self._servers: list[BackgroundServer] = []
         self._functions: dict[str, LocalFunction] = {}
         self._pollers: list[StreamPoller] = []
@@ -163,7 +164,8 @@ class LocalRuntime:
         config = self.config
         endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint is None:
-            watcher = MotoSesWatcher([self.outbox.deliver, self._publish_ses_events])
+            self._mail = MailHandOff([self.outbox.deliver, self._publish_ses_events])
+            watcher = MotoSesWatcher([self._mail])
             self._embedded = EmbeddedAws(config.host, config.aws_port, after_request=[watcher])
             endpoint = self._embedded.start()
         else:
@@ -394,7 +396,9 @@ class LocalRuntime:
         try:
             if self._gateway is None:
                 return pending  # never started
-            queues = [function.events for function in self._functions.values()]
+            queues: list[EventQueue] = [function.events for function in self._functions.values()]
+            if self._mail is not None:
+                queues.append(self._mail)
             drain(self._gateway, self._pollers, queues, deadline)
             unanswered = self._gateway.in_flight
             self._stop_work()
@@ -464,6 +468,8 @@ class LocalRuntime:
             poller.stop(timeout=3.0)
         for function in self._functions.values():
             function.events.stop(timeout=0.5)
+        if self._mail is not None:
+            self._mail.stop(timeout=1.0)
 
     def _stop_aws(self) -> None:
         if self._embedded is not None:
