@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("local_runtime.scheduler")
+
+# The wait after a round, as a multiple of how long the round took (when that is over the interval).
+ROUNDS_IDLE_SHARE = 9.0
 
 
 class TargetUnavailable(Exception):
@@ -63,12 +67,17 @@ class SchedulePoller:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        while not self._stop.wait(wait):
+            began = time.monotonic()
             try:
                 self.fire_due()
             except (BotoCoreError, ClientError):
                 # The embedded AWS went away or hiccuped: say so, and try again next round.
                 log.exception("could not read the schedules; trying again")
+            # Listing thousands of schedules takes a while, on the embedded AWS that answers one
+            # request at a time too: rounds take at most a tenth of the time, however many there are.
+            wait = max(self.interval, ROUNDS_IDLE_SHARE * (time.monotonic() - began))
 
     def fire_due(self) -> int:
         """Fires every schedule due by the clock; returns how many fired."""
