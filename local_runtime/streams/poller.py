@@ -119,7 +119,8 @@ class _Consumer:
                 through = poller.handle_batch(self, batch)
                 backoff = poller.settings.error_backoff_seconds
             except PoolStoppedError:
-                pass
+                # The runtime is stopping: the batch stays, counted in the backlog.
+                poller.wait(poller.settings.poll_interval_seconds)
             except Exception:
                 # A bug or a surprise must not end the consumer: its key range would stop being
                 # taken through for the rest of the run, silently. Say so, wait, and go on.
