@@ -105,7 +105,8 @@ def banner(runtime: LocalRuntime, info: RuntimeInfo) -> str:
     pools = ", ".join(f"{name} x{f.pool.size}" for name, f in runtime.functions.items())
     streams = "; ".join(
         f"{p.label} ({p.source.starting_position}, batch {p.source.batch_size}, "
-        f"window {p.source.batching_window_seconds:g} s)"
+        f"window {p.source.batching_window_seconds:g} s, "
+        f"concurrent batches per shard {p.source.parallelization_factor})"
         for p in runtime.pollers
     )
     aws = f"{info.aws_endpoint}  ({'embedded moto' if info.embedded_aws else 'from AWS_ENDPOINT_URL'})"

@@ -1,5 +1,6 @@
 """Which of the template's resource types the local runtime stands in for, and which it leaves
-out, so that nothing in the template is dropped without a word.
+out, so that nothing in the template is dropped without a word; and where what it emulates
+works otherwise than AWS does.
 
 A type is emulated when the runtime creates it in the embedded AWS or serves what it does;
 everything else (alarms, dashboards, log groups, topics, roles, the SES identity and
@@ -9,9 +10,11 @@ configuration set, bucket policies) is named once at start.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Final
 
-from local_runtime.template import StackTemplate
+from local_runtime.streams.parallelization import HELD_BATCHES_PER_CONSUMER
+from local_runtime.template import StackTemplate, StreamSource
 
 EMULATED_TYPES: Final = frozenset(
     {
@@ -51,3 +54,17 @@ def describe_not_emulated(template: StackTemplate) -> str:
         for resource_type, count in sorted(left_out.items())
     )
     return f"in the template, not emulated here: {listed}"
+
+
+def stream_differences(sources: Sequence[StreamSource]) -> list[str]:
+    """A line for each stream mapping whose ParallelizationFactor the runtime splits its own way."""
+    return [
+        f"{source.table_id} → {source.function_id}: ParallelizationFactor {source.parallelization_factor} "
+        f"as {source.parallelization_factor} consumers per shard, each taking the records of its "
+        f"{source.partition_key or 'key'} values (a CRC-32 of the value picks the consumer; Lambda's "
+        "assignment is its own) one batch at a time, in order; a consumer that holds "
+        f"{HELD_BATCHES_PER_CONSUMER} batches not yet through stops the shard's reading until it "
+        "catches up (Lambda keeps a checkpoint per concurrent batch)"
+        for source in sources
+        if source.parallelization_factor > 1
+    ]

@@ -27,11 +27,11 @@ from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
-from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail
+from local_runtime.aws.outbox import MailHandOff, MotoSesWatcher, Outbox, SentEmail
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
-from local_runtime.emulated import describe_not_emulated
+from local_runtime.emulated import describe_not_emulated, stream_differences
 from local_runtime.eventbridge import bus
 from local_runtime.eventbridge.archive_watcher import ArchiveWatcher
 from local_runtime.lambda_.async_invoke import AsyncInvoker
@@ -44,7 +44,7 @@ from local_runtime.scheduler.timing import SchedulerClock
 from local_runtime.servers import BackgroundServer
 from local_runtime.ses.mailbox_simulator import SIMULATOR_DOMAIN, Scenario
 from local_runtime.ses.publisher import SesEventPublisher, published_event_types
-from local_runtime.shutdown import PendingWork, drain
+from local_runtime.shutdown import EventQueue, PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
@@ -116,16 +116,20 @@ class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         self.template = StackTemplate(self.config.template_path)
-        check_filter_criteria(self.template.stream_sources())
+        self.stream_sources = self.template.stream_sources(self.config.template_parameters())
+        check_filter_criteria(self.stream_sources)
         log.info("%s", describe_not_emulated(self.template))
         log.info(
             "webhooks may be sent to http and loopback addresses here (WEBHOOK_ALLOW_LOOPBACK); "
             "in AWS only to https URLs whose addresses are all public"
         )
+        for difference in stream_differences(self.stream_sources):
+            log.info("%s", difference)
         # A rule's pattern this bus cannot match fails here, before anything starts.
         bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
         self._embedded: EmbeddedAws | None = None
+        self._mail: MailHandOff | None = None  # accepted mail on to the outbox and SES's events
         self._servers: list[BackgroundServer] = []
         self._functions: dict[str, LocalFunction] = {}
         self._pollers: list[StreamPoller] = []
@@ -170,7 +174,8 @@ class LocalRuntime:
         config = self.config
         endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint is None:
-            watcher = MotoSesWatcher([self.outbox.deliver, self._publish_ses_events])
+            self._mail = MailHandOff([self.outbox.deliver, self._publish_ses_events])
+            watcher = MotoSesWatcher([self._mail])
             self._embedded = EmbeddedAws(
                 config.host, config.aws_port, after_request=[watcher, self._archive_watcher]
             )
@@ -252,6 +257,12 @@ class LocalRuntime:
         self, resolver: Resolver, session: boto3.Session, endpoint: str, invoke_url: str
     ) -> None:
         http_functions = {route.function_id for route in self.template.http_routes()}
+        # A stream's concurrent batches each need a worker of their own, as in Lambda.
+        stream_concurrency: dict[str, int] = {}
+        for source in self.stream_sources:
+            stream_concurrency[source.function_id] = (
+                stream_concurrency.get(source.function_id, 0) + source.parallelization_factor
+            )
         sqs = session.client("sqs", endpoint_url=endpoint)
         for function_id, spec in self.template.functions.items():
             arn = resolver.get_att(function_id, "Arn")
@@ -259,6 +270,7 @@ class LocalRuntime:
                 spec, resolver.environment(function_id), aws_endpoint=endpoint, invoke_url=invoke_url
             )
             size = self.config.http_workers if function_id in http_functions else self.config.other_workers
+            size = max(size, stream_concurrency.get(function_id, 0))
             pool = FunctionPool(WorkerSettings(spec, environment, arn), size)
             queue_id = spec.async_config.on_failure_queue_id
             events = AsyncInvoker(
@@ -301,7 +313,7 @@ class LocalRuntime:
         streams = session.client("dynamodbstreams", endpoint_url=endpoint)
         sqs = session.client("sqs", endpoint_url=endpoint)
         settings = PollerSettings(self.config.stream_poll_interval, self.config.stream_retry_delay)
-        for source in self.template.stream_sources():
+        for source in self.stream_sources:
             pool = self._functions[source.function_id].pool
             queue_id = source.on_failure_queue_id
             poller = StreamPoller(
@@ -412,7 +424,9 @@ class LocalRuntime:
         try:
             if self._gateway is None:
                 return pending  # never started
-            queues = [function.events for function in self._functions.values()]
+            queues: list[EventQueue] = [function.events for function in self._functions.values()]
+            if self._mail is not None:
+                queues.append(self._mail)
             drain(self._gateway, self._pollers, queues, deadline)
             unanswered = self._gateway.in_flight
             self._stop_work()
@@ -482,6 +496,8 @@ class LocalRuntime:
             poller.stop(timeout=3.0)
         for function in self._functions.values():
             function.events.stop(timeout=0.5)
+        if self._mail is not None:
+            self._mail.stop(timeout=1.0)
 
     def _stop_aws(self) -> None:
         if self._embedded is not None:

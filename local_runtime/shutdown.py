@@ -19,12 +19,13 @@ class _Gateway(Protocol):
 
 
 class _Mapping(Protocol):
-    batches_handled: int
+    @property
+    def batches_handled(self) -> int: ...
 
     def wait_caught_up(self, timeout: float) -> bool: ...
 
 
-class _EventQueue(Protocol):
+class EventQueue(Protocol):
     accepted: int
 
     def wait_idle(self, timeout: float) -> bool: ...
@@ -56,7 +57,7 @@ class PendingWork:
 def drain(
     gateway: _Gateway,
     mappings: Sequence[_Mapping],
-    queues: Sequence[_EventQueue],
+    queues: Sequence[EventQueue],
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> bool:
@@ -82,5 +83,5 @@ def drain(
             return True
 
 
-def _progress(mappings: Sequence[_Mapping], queues: Sequence[_EventQueue]) -> tuple[int, int]:
+def _progress(mappings: Sequence[_Mapping], queues: Sequence[EventQueue]) -> tuple[int, int]:
     return sum(m.batches_handled for m in mappings), sum(q.accepted for q in queues)

@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
+MAX_PARALLELIZATION_FACTOR = 10  # Lambda's limit for a stream event source
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class StreamSource:
     report_batch_item_failures: bool
     filter_patterns: tuple[dict[str, Any], ...]
     on_failure_queue_id: str | None
+    # Concurrent batches per shard, and the table's partition key that keeps each key in order.
+    parallelization_factor: int = 1
+    partition_key: str | None = None  # None: the record's whole Keys
 
 
 @dataclass(frozen=True)
@@ -224,15 +228,22 @@ class StackTemplate:
                     found[name] = authorizer["JwtConfiguration"]
         return found
 
-    def stream_sources(self) -> list[StreamSource]:
+    def stream_sources(self, parameters: Mapping[str, str] | None = None) -> list[StreamSource]:
+        """Each DynamoDB event source; a setting given by a parameter (ParallelizationFactor) takes
+        its value from `parameters`, else the parameter's default."""
+        resolver = Resolver(self, parameters)
         sources = []
         for function_id, event_id, props in self._events("DynamoDB"):
             on_failure = props.get("DestinationConfig", {}).get("OnFailure", {})
+            table_id = props["Stream"]["Fn::GetAtt"][0]
+            factor = int(resolver.resolve(props.get("ParallelizationFactor", 1)))
+            if not 1 <= factor <= MAX_PARALLELIZATION_FACTOR:
+                raise ValueError(f"{function_id}.{event_id}: ParallelizationFactor {factor} is not 1 to 10")
             sources.append(
                 StreamSource(
                     function_id=function_id,
                     event_id=event_id,
-                    table_id=props["Stream"]["Fn::GetAtt"][0],
+                    table_id=table_id,
                     starting_position=props.get("StartingPosition", "LATEST"),
                     batch_size=int(props.get("BatchSize", 100)),
                     batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
@@ -245,9 +256,15 @@ class StackTemplate:
                         json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])
                     ),
                     on_failure_queue_id=_referenced_id(on_failure.get("Destination")),
+                    parallelization_factor=factor,
+                    partition_key=self._partition_key(table_id),
                 )
             )
         return sources
+
+    def _partition_key(self, table_id: str) -> str | None:
+        schema = self.resources[table_id]["Properties"].get("KeySchema", [])
+        return next((str(k["AttributeName"]) for k in schema if k["KeyType"] == "HASH"), None)
 
     # ------------------------------------------------------------------ events
     def event_rules(self) -> list[EventRule]:

@@ -55,8 +55,8 @@ class Outbox:
             name = f"{stamp}-{next(self._counter):04d}-{_UNSAFE.sub('_', sent.message_id)[:60]}.eml"
             path = self.directory / name
             path.write_bytes(sent.raw)
-        message = email.message_from_bytes(sent.raw, policy=email.policy.default)
-        link = find_interview_link(sent.raw)
+        message = _parsed(sent.raw)
+        link = _interview_link(message)
         log.info(
             "✉ to %s  %r%s  → %s",
             ", ".join(sent.recipients) or "(no recipient)",
@@ -69,7 +69,14 @@ class Outbox:
 
 def find_interview_link(raw: bytes) -> str | None:
     """The first interview link (`…session_key=…`) in any text part of the message."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    return _interview_link(_parsed(raw))
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def _interview_link(message: EmailMessage) -> str | None:
     for part in message.walk():
         if part.get_content_maintype() != "text":
             continue
@@ -91,6 +98,65 @@ def _display(path: Path) -> str:
 
 
 SentListener = Callable[[SentEmail], object]
+
+
+class MailHandOff:
+    """Hands each accepted email to the listeners on a thread of its own, in the order sent.
+
+    The watcher runs under the embedded AWS's one-at-a-time lock; writing the .eml file, reading
+    the message and publishing SES's events there would hold up every other request meanwhile.
+    """
+
+    def __init__(self, listeners: Sequence[SentListener]) -> None:
+        self._listeners = list(listeners)
+        self._waiting: list[SentEmail] = []
+        self._changed = threading.Condition()
+        self._busy = False
+        self._stopped = False
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._run, name="ses-mail", daemon=True)
+        self._thread.start()
+
+    def __call__(self, sent: SentEmail) -> None:
+        with self._changed:
+            self._waiting.append(sent)
+            self.accepted += 1
+            self._changed.notify_all()
+
+    @property
+    def pending(self) -> int:
+        with self._changed:
+            return len(self._waiting) + self._busy
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Waits until every email handed over has been through every listener."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._busy, max(0.0, timeout))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Hands over what is waiting (within `timeout`), then ends the thread."""
+        self.wait_idle(timeout)
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting or self._stopped)
+                if not self._waiting:
+                    return
+                sent = self._waiting.pop(0)
+                self._busy = True
+            for listener in self._listeners:
+                try:
+                    listener(sent)
+                except Exception:
+                    log.exception("could not hand message %s on", sent.message_id)
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
 
 
 class MotoSesWatcher:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("local_runtime.scheduler")
+
+# The wait after a round, as a multiple of how long the round took (when that is over the interval).
+ROUNDS_IDLE_SHARE = 9.0
 
 
 class TargetUnavailable(Exception):
@@ -46,6 +50,10 @@ class SchedulePoller:
     interval: float = 0.5
     fired: int = 0
     _attempts: dict[str, _Attempts] = field(default_factory=dict)
+    # Each schedule as last read, by group/name, with the dates its listing had then: ListSchedules
+    # gives no expression, and reading every schedule on every round would keep the embedded AWS
+    # (one request at a time) busy with thousands of reads while the system waits behind them.
+    _read: dict[str, tuple[tuple[Any, Any], dict[str, Any]]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -59,12 +67,17 @@ class SchedulePoller:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        while not self._stop.wait(wait):
+            began = time.monotonic()
             try:
                 self.fire_due()
             except (BotoCoreError, ClientError):
                 # The embedded AWS went away or hiccuped: say so, and try again next round.
                 log.exception("could not read the schedules; trying again")
+            # Listing thousands of schedules takes a while, on the embedded AWS that answers one
+            # request at a time too: rounds take at most a tenth of the time, however many there are.
+            wait = max(self.interval, ROUNDS_IDLE_SHARE * (time.monotonic() - began))
 
     def fire_due(self) -> int:
         """Fires every schedule due by the clock; returns how many fired."""
@@ -76,7 +89,16 @@ class SchedulePoller:
             except UnsupportedExpression as error:
                 log.warning("%s: %s", schedule["Name"], error)
                 continue
-            if due <= now and self._fire(schedule, due, now):
+            if due > now:
+                continue
+            current = self._current(schedule)  # as it is now, not as it was read rounds ago
+            if current is None:
+                continue
+            try:
+                due = fires_at(current)
+            except UnsupportedExpression:
+                continue  # said when it is listed again
+            if due <= now and self._fire(current, due, now):
                 fired += 1
         self.fired += fired
         return fired
@@ -86,16 +108,31 @@ class SchedulePoller:
         return len(self._schedules())
 
     def _schedules(self) -> list[dict[str, Any]]:
-        schedules = []
+        """Every ENABLED schedule; one read only for those created or changed since the last round."""
+        schedules, listed_now = [], set()
         for group in self.scheduler.list_schedule_groups()["ScheduleGroups"]:
             listed = self.scheduler.list_schedules(GroupName=group["Name"], State="ENABLED")
             for summary in listed["Schedules"]:
-                try:
-                    found = self.scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"])
-                except ClientError:
-                    continue  # deleted meanwhile
-                schedules.append(dict(found))
+                key = f"{group['Name']}/{summary['Name']}"
+                version = (summary.get("CreationDate"), summary.get("LastModificationDate"))
+                listed_now.add(key)
+                known = self._read.get(key)
+                if known is None or known[0] != version or version == (None, None):
+                    try:
+                        found = self.scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"])
+                    except ClientError:
+                        continue  # deleted meanwhile
+                    known = self._read[key] = (version, dict(found))
+                schedules.append(known[1])
+        for key in self._read.keys() - listed_now:
+            del self._read[key]
         return schedules
+
+    def _current(self, schedule: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return dict(self.scheduler.get_schedule(Name=schedule["Name"], GroupName=schedule["GroupName"]))
+        except ClientError:
+            return None  # deleted meanwhile
 
     def _fire(self, schedule: dict[str, Any], due: datetime, now: datetime) -> bool:
         name, target = schedule["Name"], schedule["Target"]

@@ -43,3 +43,11 @@ def test_the_runtime_logs_the_line_at_start(runtime: RuntimeProcess):
     (line,) = [text for text in runtime.log_text().splitlines() if "not emulated here: " in text]
     named = {entry.split(" x")[0] for entry in line.split("not emulated here: ", 1)[1].split(", ")}
     assert named == LEFT_OUT
+
+
+def test_the_runtime_says_how_it_splits_the_stream_over_concurrent_batches(runtime: RuntimeProcess):
+    """ParallelizationFactor is emulated, but Lambda does not document how it assigns keys to its
+    concurrent batches: the runtime says how it does, once, at start."""
+    (line,) = [text for text in runtime.log_text().splitlines() if "ParallelizationFactor" in text]
+    assert "InterviewsTable → CreateSessionFunction: ParallelizationFactor 2" in line
+    assert "interview_id" in line

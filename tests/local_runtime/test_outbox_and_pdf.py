@@ -4,13 +4,14 @@ real PDF whose text pypdf extracts."""
 import email
 import email.policy
 import io
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from types import SimpleNamespace
 
 from pypdf import PdfReader
 
-from local_runtime.aws.outbox import MotoSesWatcher, Outbox, SentEmail, find_interview_link
+from local_runtime.aws.outbox import MailHandOff, MotoSesWatcher, Outbox, SentEmail, find_interview_link
 from local_runtime.demo.data import demo_slots
 from local_runtime.demo.pdf import text_pdf
 
@@ -112,3 +113,33 @@ def test_demo_slots_are_in_the_future_and_within_one_day():
             assert slot.timezone == "Asia/Kolkata"
         first = datetime.fromisoformat(f"{slots[0].interview_date}T{slots[0].start_time}+05:30")
         assert first > now
+
+
+def test_the_hand_off_gives_each_email_to_every_listener_in_order_off_the_callers_thread():
+    """The watcher runs under the embedded AWS's lock; the hand-off returns at once and the
+    listeners see the mail on a thread of their own, in the order it was sent, one failing
+    listener stopping none of the others."""
+    caller = threading.get_ident()
+    release = threading.Event()
+    seen: list[tuple[str, str, bool]] = []
+
+    def first(sent: SentEmail) -> None:
+        release.wait(10.0)  # nothing is handed on until the test lets it
+        seen.append(("first", sent.message_id, threading.get_ident() != caller))
+
+    def broken(sent: SentEmail) -> None:
+        raise RuntimeError("listener broke")
+
+    def last(sent: SentEmail) -> None:
+        seen.append(("last", sent.message_id, threading.get_ident() != caller))
+
+    hand_off = MailHandOff([first, broken, last])
+    for n in range(3):
+        hand_off(SentEmail(f"m{n}", "from@example.com", ("to@example.com",), invitation()))
+    assert hand_off.accepted == 3 and hand_off.pending == 3 and seen == []
+
+    release.set()
+    assert hand_off.wait_idle(10.0)
+    hand_off.stop()
+    assert seen == [(name, f"m{n}", True) for n in range(3) for name in ("first", "last")]
+    assert hand_off.pending == 0

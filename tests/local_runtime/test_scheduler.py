@@ -123,3 +123,38 @@ def test_a_firing_the_target_refuses_is_retried_then_dead_lettered(aws):
     assert json.loads(message["Body"]) == {"action": "no_show", "interview_id": "refused"}
     assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "TargetUnavailable"
     assert scheduler.list_schedules(GroupName="interviews")["Schedules"] == []
+
+
+def test_each_schedule_is_read_once_until_it_changes_and_a_moved_one_fires_at_its_new_time(aws):
+    """ListSchedules gives no expression, so each schedule is read with GetSchedule: once, then
+    again only when its listing shows another modification date, and just before it fires."""
+    scheduler, sqs, _ = aws
+    clock = SchedulerClock()
+    delivered: list[bytes] = []
+    reads: list[str] = []
+    scheduler.meta.events.register(
+        "provide-client-params.scheduler.GetSchedule", lambda params, **_: reads.append(params["Name"])
+    )
+    poller = SchedulePoller(scheduler, sqs, clock, lambda arn, payload: delivered.append(payload))
+    for n in range(3):
+        schedule(scheduler, f"later-{n}", clock.now() + timedelta(days=2))
+    schedule(scheduler, "moved", clock.now() + timedelta(days=2))
+
+    assert poller.fire_due() == 0
+    assert poller.fire_due() == 0
+    assert sorted(reads) == ["later-0", "later-1", "later-2", "moved"]  # the second round read none
+
+    scheduler.update_schedule(
+        Name="moved",
+        GroupName="interviews",
+        ScheduleExpression=f"at({clock.now() + timedelta(hours=1):%Y-%m-%dT%H:%M:%S})",
+        ScheduleExpressionTimezone="UTC",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        State="ENABLED",
+        Target={"Arn": TARGET, "RoleArn": "arn:aws:iam::123456789012:role/SchedulerRole", "Input": "{}"},
+    )
+    clock.advance(timedelta(hours=2))
+    reads.clear()
+    assert poller.fire_due() == 1
+    assert reads == ["moved", "moved"]  # read again as it changed, and once more as it fires
+    assert delivered == [b"{}"]

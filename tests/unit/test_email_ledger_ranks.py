@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from interview_scheduling import email_ledger
+from interview_scheduling.conditional_writes import update_if
 from interview_scheduling.email_ledger import DeliveryReport, Outcome, Reported
 from interview_scheduling.enums import EmailStatus
 from interview_scheduling.models import InterviewSession
@@ -181,3 +182,28 @@ def test_a_report_of_delivery_clears_the_reason_an_earlier_attempt_left(ledger):
 
     final = entry("i1")
     assert (final["status"], final.get("failure_reason")) == (EmailStatus.DELIVERED, None)
+
+
+def test_ses_send_event_after_send_emails_own_record_is_one_write_and_still_moves_a_sending_entry(
+    ledger, monkeypatch
+):
+    """SES's Send event nearly always comes after send_email recorded SENT: it is then one
+    conditional write, not a refused one and another; on an entry still SENDING (send_email
+    stopped after SES took the message) it moves the entry to SENT as before."""
+    writes: list[bool] = []
+
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        writes.append(update_if(*args, **kwargs))
+        return writes[-1]
+
+    monkeypatch.setattr(email_ledger, "update_if", counted)
+    new_session("i1", EmailStatus.SENT)
+    assert report_all("i1", [SENT]) == [Reported.KNOWN]
+    assert writes == [True]
+    assert entry("i1")["message_id"] == "ses-1"
+
+    writes.clear()
+    new_session("i2")  # SENDING
+    assert report_all("i2", [SENT]) == [Reported.MOVED]
+    assert writes == [False, True]
+    assert entry("i2")["status"] == EmailStatus.SENT

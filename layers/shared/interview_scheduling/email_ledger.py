@@ -288,18 +288,22 @@ def record_report(
     if report.failure_reason is None:
         # SES took it: a reason left by an earlier attempt ("will retry after ...") is over.
         actions.append(_field(key, "failure_reason").remove())
-    moved = update_if(session, actions, condition=_status_below(key, report.status))
-    if moved:
+    below = _status_below(key, report.status)
+    known_actions = [
+        _if_absent(key, "message_id", report.message_id),
+        *(_if_absent(key, name, value) for name, value in details.items()),
+    ]
+
+    def known(condition: Any) -> bool:
+        return update_if(session, known_actions, condition=condition)
+
+    # SES's Send event nearly always follows send_email's own record of SENT: one write, not two.
+    if report.status is EmailStatus.SENT and known(_field(key, "status").exists() & ~below):
+        return Reported.KNOWN, session
+    if update_if(session, actions, condition=below):
         return Reported.MOVED, session
-    known = update_if(
-        session,
-        [
-            _if_absent(key, "message_id", report.message_id),
-            *(_if_absent(key, name, value) for name, value in details.items()),
-        ],
-        condition=_field(key, "status").exists(),
-    )
-    return (Reported.KNOWN, session) if known else (Reported.UNKNOWN, None)
+    # Statuses only go up, so an entry not below the report's status now is at or past it.
+    return (Reported.KNOWN, session) if known(_field(key, "status").exists()) else (Reported.UNKNOWN, None)
 
 
 def _report_details(report: DeliveryReport) -> dict[str, Any]:
