@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate  # noqa: E402
 from tests.support.api import ApiClient  # noqa: E402
 from tests.support.catalog import create_candidate, create_job, create_slot  # noqa: E402
+from tests.support.domain_events import DomainEvents  # noqa: E402
 from tests.support.pipeline import Pipeline, sent_emails  # noqa: E402
 
 PARAMETERS = {
@@ -91,7 +93,48 @@ def _time_side(pipeline: Pipeline, interviews: list[str]) -> tuple[Counter[str],
     return firing, reminding, len(schedules)
 
 
-def print_cost(requests: Counter[str], bookings: int, firings: int, template: StackTemplate) -> None:
+def _events_side(
+    pipeline: Pipeline, template: StackTemplate, resolver: Resolver
+) -> tuple[Counter[str], EventCounts]:
+    """SES's events for every email sent, to email_events; then both streams through
+    domain_events, and each event on the bus to webhook_delivery (no webhook is registered: what
+    every event costs before any delivery)."""
+    ses_events = pipeline.ses_events()
+    with counted() as reporting:
+        pipeline.report(ses_events)
+    print(f"requests_per_ses_event: {_per(reporting, len(ses_events))}")
+    streams = {table: resolver.get_att(table, "StreamArn") for table in ("InterviewsTable", "SessionsTable")}
+    domain_events = DomainEvents(template, resolver, streams)
+    # Reading the streams is Lambda's work, not the function's: done before counting.
+    batches = [domain_events.new_records(table) for table in streams]
+    records = [record for batch in batches for record in batch]
+    with counted() as publishing:
+        for batch in batches:
+            assert domain_events.run(batch) == {"batchItemFailures": []}
+        on_bus = domain_events.bus_events()
+        routed = domain_events.route(on_bus)
+        for event in routed:
+            domain_events.deliver(event)
+    shape = (
+        f"[{len(records)} stream records, {len(on_bus)} events on the bus, {len(routed)} to webhook_delivery]"
+    )
+    print(f"requests_per_booking.domain_events: {_per(publishing, BOOKINGS)} {shape}")
+    return reporting + publishing, EventCounts(len(ses_events), len(records), len(on_bus), len(routed))
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """What the event side handled: SES's events, stream records for domain_events, bus events."""
+
+    ses_events: int
+    stream_records: int
+    bus_events: int
+    deliveries: int
+
+
+def print_cost(
+    requests: Counter[str], bookings: int, firings: int, template: StackTemplate, events: EventCounts
+) -> None:
     """Dollars per 1,000 bookings at list prices (bench/prices.py), from the counted requests.
 
     Lambda duration uses the functions' memory sizes from the template and a billed duration per
@@ -112,6 +155,11 @@ def print_cost(requests: Counter[str], bookings: int, firings: int, template: St
         "CreateSessionFunction": math.ceil(bookings / 100),  # a stream batch holds up to 100 records
         "SendEmailFunction": requests["sesv2.SendEmail"],
         "TimeEventsFunction": firings,
+        # One SES event per invocation (the rule's target); stream batches of up to 100 records;
+        # one webhook_delivery invocation per event on the bus (the rule's target).
+        "EmailEventsFunction": events.ses_events,
+        "DomainEventsFunction": math.ceil(events.stream_records / 100),
+        "WebhookDeliveryFunction": events.deliveries,
     }
     gb_seconds = sum(
         count * template.functions[function_id].memory_mb / 1024 * LAMBDA_BILLED_MS / 1000
@@ -125,6 +173,7 @@ def print_cost(requests: Counter[str], bookings: int, firings: int, template: St
         "http_api": bookings * prices.HTTP_API_PER_REQUEST,
         "scheduler": firings * prices.SCHEDULER_PER_INVOCATION,
         "secrets_manager": requests["secrets-manager.GetSecretValue"] * prices.SECRETS_MANAGER_PER_CALL,
+        "eventbridge": events.bus_events * prices.EVENTBRIDGE_PER_EVENT,
     }
     total = sum(costs.values()) * per_thousand
     where = ", ".join(
@@ -225,9 +274,10 @@ def main() -> None:
         print(f"requests_per_email: {_per(sending, emails)}")
 
         firing, reminding, firings = _time_side(pipeline, interviews)
-        end_to_end = booking + singles + batch + sending + firing + reminding
+        event_side, events = _events_side(pipeline, template, resolver)
+        end_to_end = booking + singles + batch + sending + firing + reminding + event_side
         print(f"requests_per_booking_end_to_end: {_per(end_to_end, BOOKINGS)}")
-        print_cost(end_to_end, BOOKINGS, firings, template)
+        print_cost(end_to_end, BOOKINGS, firings, template, events)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ SES_PER_EMAIL = 0.10 / 1000
 SCHEDULER_PER_INVOCATION = 1.00 / 1e6  # creating, updating and deleting schedules is not charged
 SECRETS_MANAGER_PER_CALL = 0.05 / 10_000
 S3_PER_GET = 0.0004 / 1000
+EVENTBRIDGE_PER_EVENT = 1.00 / 1e6  # custom events put on a bus, per 64 KB chunk; archive storage aside
 
 # Request units per request, for items of the sizes this system writes (sessions hold the resume
 # text: about 2 KB; the rest under 1 KB). Transactions cost twice per item; strongly consistent
