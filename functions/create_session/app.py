@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import ordered_batch, settings
@@ -59,38 +58,11 @@ def _interviews(records: list[dict[str, Any]]) -> list[Any]:
     return interviews
 
 
-def _interview_of(record: dict[str, Any]) -> str:
-    """A record's partition key, the interview; records of one interview keep their order."""
-    keys = record.get("dynamodb", {}).get("Keys", {})
-    return str(keys.get("interview_id", {}).get("S") or record.get("eventID", ""))
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
     records = event["Records"]
     # One batched read for everything the batch's records need.
     context = load_batch_context(_interviews(records))
-    failures = ordered_batch.process(
-        records,
-        _interview_of,
-        lambda record: handle_record(record, context),
-        workers=settings.session_settings().session_workers,
-    )
-    for failure in failures:
-        logger.warning(
-            "record failed",
-            extra={"interview_id": _interview_of(failure.record), "error": type(failure.error).__name__},
-        )
-    if failures and len(failures) == len(records):
-        # Nothing went through: fail the invocation, so Lambda bisects and retries the batch.
-        raise BatchProcessingError(
-            "All records failed processing: every record of the batch failed",
-            [(type(f.error), f.error, f.error.__traceback__) for f in failures],
-        )
-    return {
-        "batchItemFailures": [
-            {"itemIdentifier": failure.record.get("dynamodb", {}).get("SequenceNumber", "")}
-            for failure in failures
-        ]
-    }
+    workers = settings.session_settings().session_workers
+    return ordered_batch.stream_batch(records, lambda record: handle_record(record, context), workers, logger)

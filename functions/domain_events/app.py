@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from interview_scheduling import event_bus, ordered_batch, settings
@@ -35,37 +34,15 @@ def handle_record(record: dict[str, Any]) -> None:
     metrics.add_metric(name="DomainEventsPublished", unit=MetricUnit.Count, value=len(events))
     logger.info(
         "events published",
-        extra={"interview_id": _interview_of(record), "events": [f"{e.type} {e.id}" for e in events]},
+        extra={
+            "interview_id": ordered_batch.interview_of(record),
+            "events": [f"{e.type} {e.id}" for e in events],
+        },
     )
-
-
-def _interview_of(record: dict[str, Any]) -> str:
-    """A record's partition key (both tables are keyed by the interview): its records keep their order."""
-    keys = record.get("dynamodb", {}).get("Keys", {})
-    return str(keys.get("interview_id", {}).get("S") or record.get("eventID", ""))
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
-    records = event["Records"]
-    failures = ordered_batch.process(
-        records, _interview_of, handle_record, workers=settings.event_bus_settings().event_workers
-    )
-    for failure in failures:
-        logger.warning(
-            "record failed",
-            extra={"interview_id": _interview_of(failure.record), "error": type(failure.error).__name__},
-        )
-    if failures and len(failures) == len(records):
-        # Nothing went through: fail the invocation, so Lambda bisects and retries the batch.
-        raise BatchProcessingError(
-            "All records failed processing: every record of the batch failed",
-            [(type(f.error), f.error, f.error.__traceback__) for f in failures],
-        )
-    return {
-        "batchItemFailures": [
-            {"itemIdentifier": failure.record.get("dynamodb", {}).get("SequenceNumber", "")}
-            for failure in failures
-        ]
-    }
+    workers = settings.event_bus_settings().event_workers
+    return ordered_batch.stream_batch(event["Records"], handle_record, workers, logger)

@@ -15,6 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
 Record = dict[str, Any]
 
 
@@ -55,3 +58,34 @@ def process(
             ]
     order = {id(record): n for n, record in enumerate(records)}
     return sorted(failures, key=lambda failure: order[id(failure.record)])
+
+
+def interview_of(record: Record) -> str:
+    """A stream record's partition key: both streams' tables are keyed by the interview."""
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return str(keys.get("interview_id", {}).get("S") or record.get("eventID", ""))
+
+
+def stream_batch(
+    records: list[Record], handle: Callable[[Record], None], workers: int, logger: Logger
+) -> dict[str, Any]:
+    """A DynamoDB stream batch by interview: the partial batch response Lambda reads, each failed
+    record logged with its interview (ids only). A batch whose every record failed fails the
+    invocation, as Powertools' BatchProcessor words it, so Lambda bisects and retries it."""
+    failures = process(records, interview_of, handle, workers)
+    for failure in failures:
+        logger.warning(
+            "record failed",
+            extra={"interview_id": interview_of(failure.record), "error": type(failure.error).__name__},
+        )
+    if failures and len(failures) == len(records):
+        raise BatchProcessingError(
+            "All records failed processing: every record of the batch failed",
+            [(type(f.error), f.error, f.error.__traceback__) for f in failures],
+        )
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": failure.record.get("dynamodb", {}).get("SequenceNumber", "")}
+            for failure in failures
+        ]
+    }
