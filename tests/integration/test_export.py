@@ -42,6 +42,12 @@ def test_the_export_holds_the_documented_fields_and_the_candidates_data(api, aws
         "invitation-0": "SENT",
         "cancellation-1": "SENT",
     }
+    # Each interview's timeline, as the recruiter reads it: the past one booked, then cancelled.
+    past = body["interviews"][0]["timeline"]
+    assert [(e["kind"], e["by"]) for e in past if e["kind"] in {"booked", "cancelled"}] == [
+        ("booked", "recruiter"),
+        ("cancelled", "recruiter"),
+    ]
 
 
 def test_the_export_never_holds_a_key(api, aws, pipeline):

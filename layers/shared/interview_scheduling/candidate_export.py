@@ -1,15 +1,16 @@
 """Everything stored about a candidate, as one document: the answer to a data-subject access
-request. The candidate, the resume's text, each interview, each session with every email's
-outcome; never a session key (only its hash is stored, and that is left out too).
+request. The candidate, the resume's text, each interview with its timeline (the reasons given
+included), each session with every email's outcome as SES reported it; never a session key
+(only its hash is stored, and that is left out too).
 """
 
-from interview_scheduling import catalog, clock, email_ledger
+from interview_scheduling import catalog, clock, interview_history
 from interview_scheduling.candidate_interviews import interviews_of
+from interview_scheduling.interview_status import email_outcomes
 from interview_scheduling.models import Candidate, Interview, InterviewSession
 from interview_scheduling.schemas import (
     CandidateExport,
     CandidateRecord,
-    EmailOut,
     InterviewRecord,
     SessionRecord,
 )
@@ -21,7 +22,7 @@ def export_candidate(org: str, job_id: str, candidate_id: str) -> CandidateExpor
     return CandidateExport(
         exported_at=clock.now(),
         candidate=_candidate(candidate),
-        interviews=[_interview(each.interview) for each in interviews],
+        interviews=[_interview(each.interview, each.session) for each in interviews],
         sessions=[_session(each.session) for each in interviews if each.session is not None],
     )
 
@@ -44,7 +45,7 @@ def _candidate(candidate: Candidate) -> CandidateRecord:
     )
 
 
-def _interview(interview: Interview) -> InterviewRecord:
+def _interview(interview: Interview, session: InterviewSession | None) -> InterviewRecord:
     return InterviewRecord(
         interview_id=interview.interview_id,
         slot_id=interview.slot_id,
@@ -56,6 +57,7 @@ def _interview(interview: Interview) -> InterviewRecord:
         started_at=interview.started_at,
         ended_at=interview.ended_at,
         expires_at=interview.expires_at,
+        timeline=interview_history.timeline(interview, session),
     )
 
 
@@ -79,13 +81,5 @@ def _session(session: InterviewSession) -> SessionRecord:
         created_at=session.created_at,
         updated_at=session.updated_at,
         expires_at=session.expires_at,
-        emails=[
-            EmailOut(
-                kind=key,
-                status=entry.status,
-                message_id=entry.message_id,
-                failure_reason=entry.failure_reason,
-            )
-            for key, entry in email_ledger.entries(session)
-        ],
+        emails=email_outcomes(session),
     )

@@ -39,7 +39,7 @@ def interview_out(interview: Interview) -> InterviewOut:
         created_at=interview.created_at,
         updated_at=interview.updated_at,
         session=_session_summary(session),
-        emails=_email_outcomes(session),
+        emails=email_outcomes(session),
         candidate_email_unreachable=_unreachable(interview),
         timeline=interview_history.timeline(interview, session),
     )
@@ -78,7 +78,8 @@ def _session_summary(session: InterviewSession | None) -> SessionSummary | None:
     )
 
 
-def _email_outcomes(session: InterviewSession | None) -> list[EmailOut]:
+def email_outcomes(session: InterviewSession | None) -> list[EmailOut]:
+    """Each email about the interview, with what SES reported of it (the recruiter's view, the export)."""
     return [
         EmailOut(
             kind=key,

@@ -513,6 +513,7 @@ class InterviewRecord(BaseModel):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     expires_at: datetime | None = None
+    timeline: list[TimelineEntry] = Field(description="What happened to it, oldest first")
 
 
 class SessionRecord(BaseModel):
