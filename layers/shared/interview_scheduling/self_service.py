@@ -18,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist
 from interview_scheduling import bookable_slot, booking, clock
 from interview_scheduling.candidate_links import InvalidLink, LinkClaim, LinkPurpose
 from interview_scheduling.enums import Actor, InterviewStatus, ReasonRule
+from interview_scheduling.listing_keys import instant, job_scope
 from interview_scheduling.models import Candidate, Interview, InterviewSlot, Job, SelfServiceRules
 from interview_scheduling.schemas import ID_PATTERN, CancelIn, RescheduleIn
 
@@ -127,16 +128,18 @@ def _may_move_to(linked: LinkedInterview, slot: InterviewSlot, now: datetime) ->
 
 
 def open_slots(linked: LinkedInterview, now: datetime) -> list[InterviewSlot]:
-    """The slots the candidate may move to, soonest first."""
-    condition = (
-        (InterviewSlot.org_id == linked.interview.org_id)
-        & bookable_slot.bookable(now)
-        & (InterviewSlot.ai_interview_type == linked.slot.ai_interview_type)
-        & (InterviewSlot.starts_at > now + linked.cutoff)
+    """The slots the candidate may move to, soonest first, read from the index of slots with a
+    seat free (interview_scheduling.bookable_slot keeps it so), from the cutoff on. Its partition
+    is the interview's organisation and job, so nothing of another organisation is read."""
+    interview = linked.interview
+    found = InterviewSlot.by_job_free_seat.query(
+        job_scope(interview.org_id, interview.job_id),
+        InterviewSlot.free_seat_key > instant(now + linked.cutoff),
+        filter_condition=bookable_slot.bookable(now)
+        & (InterviewSlot.ai_interview_type == linked.slot.ai_interview_type),
+        limit=MAX_CHOICES + 1,  # the slot it holds may be among them
     )
-    found = InterviewSlot.query(linked.interview.job_id, filter_condition=condition)
-    slots = [slot for slot in found if _may_move_to(linked, slot, now)]
-    return sorted(slots, key=lambda slot: slot.starts_at)[:MAX_CHOICES]
+    return [slot for slot in found if slot.slot_id != linked.slot.slot_id][:MAX_CHOICES]
 
 
 def slot_to_move_to(linked: LinkedInterview, slot_id: str | None, now: datetime) -> InterviewSlot:
