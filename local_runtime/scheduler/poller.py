@@ -27,8 +27,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local_runtime.scheduler")
 
-# The wait after a round, as a multiple of how long the round took (when that is over the interval).
+# The wait after a round, as a multiple of how long the round took (when that is over the interval),
+# and never more than ROUNDS_LONGEST_WAIT: a schedule due meanwhile (a webhook's retry in 5 s)
+# fires that late at most.
 ROUNDS_IDLE_SHARE = 9.0
+ROUNDS_LONGEST_WAIT = 3.0
+
+
+def round_wait(interval: float, round_took: float) -> float:
+    """How long to wait after a round: the interval, longer after a long round, up to a bound."""
+    return min(max(interval, ROUNDS_IDLE_SHARE * round_took), max(interval, ROUNDS_LONGEST_WAIT))
 
 
 class TargetUnavailable(Exception):
@@ -76,8 +84,8 @@ class SchedulePoller:
                 # The embedded AWS went away or hiccuped: say so, and try again next round.
                 log.exception("could not read the schedules; trying again")
             # Listing thousands of schedules takes a while, on the embedded AWS that answers one
-            # request at a time too: rounds take at most a tenth of the time, however many there are.
-            wait = max(self.interval, ROUNDS_IDLE_SHARE * (time.monotonic() - began))
+            # request at a time too: rounds take about a tenth of the time, however many there are.
+            wait = round_wait(self.interval, time.monotonic() - began)
 
     def fire_due(self) -> int:
         """Fires every schedule due by the clock; returns how many fired."""

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_runtime.scheduler.poller import SchedulePoller, TargetUnavailable
+from local_runtime.scheduler.poller import ROUNDS_LONGEST_WAIT, SchedulePoller, TargetUnavailable, round_wait
 from local_runtime.scheduler.timing import RetryPolicy, SchedulerClock, UnsupportedExpression, fires_at
 from local_runtime.template import LOCAL_REGION
 
@@ -44,6 +44,12 @@ def test_the_retry_policy_gives_up_after_its_attempts_or_its_age():
     assert not policy.gives_up(2, due, due)
     assert policy.gives_up(3, due, due)
     assert policy.gives_up(1, due, due + timedelta(seconds=61))
+
+
+def test_a_long_round_waits_longer_but_never_so_long_that_a_near_schedule_fires_late():
+    assert round_wait(0.5, 0.01) == 0.5  # a quick round: the interval
+    assert round_wait(0.5, 0.2) == pytest.approx(1.8)  # nine times the round, to leave the AWS idle
+    assert round_wait(0.5, 30.0) == ROUNDS_LONGEST_WAIT  # a webhook's retry in 5 s is not a minute late
 
 
 def test_the_clock_only_moves_forward():
