@@ -35,7 +35,12 @@ def test_a_booking_reaches_the_webhook_signed_and_a_refused_delivery_is_retried(
             ids = [r.headers["webhook-id"] for r in receiver.received]
             return seen if seen == set(TYPES) and ids.count(ids[0]) == 2 else None
 
-        eventually(all_taken, "every subscribed event taken by the receiver", timeout=60)
+        try:
+            eventually(all_taken, "every subscribed event taken by the receiver", timeout=60)
+        except AssertionError as error:
+            # What did arrive, for whoever reads the failure: ids and types only.
+            got = [f"{r.headers['webhook-id']} {json.loads(r.body)['type']}" for r in receiver.received]
+            raise AssertionError(f"{error}; received {got}") from None
     ids = [r.headers["webhook-id"] for r in receiver.received]
     assert ids.count(ids[0]) == 2  # refused once, then retried with the same id
     assert len(ids) == len(TYPES) + 1
