@@ -16,10 +16,11 @@ from enum import StrEnum
 from pynamodb.exceptions import DoesNotExist
 
 from interview_scheduling import bookable_slot, booking, clock
+from interview_scheduling.batch_context import load_batch_context
 from interview_scheduling.candidate_links import InvalidLink, LinkClaim, LinkPurpose
 from interview_scheduling.enums import Actor, InterviewStatus, ReasonRule
 from interview_scheduling.listing_keys import instant, job_scope
-from interview_scheduling.models import Candidate, Interview, InterviewSlot, Job, SelfServiceRules
+from interview_scheduling.models import Interview, InterviewSlot, Job, SelfServiceRules
 from interview_scheduling.schemas import ID_PATTERN, CancelIn, RescheduleIn
 
 # The most slots a reschedule page offers, soonest first.
@@ -78,13 +79,13 @@ class InvalidReason(Exception):
 
 
 def linked_interview(claim: LinkClaim) -> LinkedInterview:
-    """The interview a verified link names, as it is now; one the link no longer fits raises."""
+    """The interview a verified link names, as it is now; one the link no longer fits raises.
+    The interview is read first, then its job, slot and candidate in one batched read."""
     try:
         interview = Interview.get(claim.interview_id, consistent_read=True)
-        job = Job.get(interview.job_id)
-        slot = InterviewSlot.get(interview.job_id, interview.slot_id)
-        candidate = Candidate.get(interview.job_id, interview.candidate_id)
-    except DoesNotExist as error:
+        context = load_batch_context([interview])
+        job, slot, candidate = context.job(interview), context.slot(interview), context.candidate(interview)
+    except (DoesNotExist, KeyError) as error:
         raise InvalidLink("interview") from error  # expired since: as if it never existed
     if job.org_id != interview.org_id or slot.org_id != interview.org_id:
         raise InvalidLink("interview")
