@@ -58,10 +58,11 @@ def test_a_booking_two_days_ahead_gets_both_reminders_and_the_no_show_check(api,
 
 def test_reschedule_moves_the_schedules_and_cancel_deletes_them(api, pipeline):
     job_id = create_job(api)
-    interview_id = book(api, job_id, create_slot(api, job_id, starts_in=timedelta(hours=48)))
+    now = datetime.now(UTC)
+    interview_id = book(api, job_id, create_slot(api, job_id, starts_in=timedelta(hours=48), now=now))
     pipeline.run()
     before = by_name(pipeline.schedules(interview_id))
-    later = create_slot(api, job_id, starts_in=timedelta(hours=72))
+    later = create_slot(api, job_id, starts_in=timedelta(hours=72), now=now)
 
     api.post(f"/jobs/{job_id}/interviews/{interview_id}/reschedule", {"slot_id": later})
     pipeline.run()

@@ -24,9 +24,18 @@ def create_candidate(api: ApiClient, job_id: str, **overrides: Any) -> str:
 
 
 def create_slot(
-    api: ApiClient, job_id: str, starts_in: timedelta = timedelta(days=2), capacity: int = 1, **overrides: Any
+    api: ApiClient,
+    job_id: str,
+    starts_in: timedelta = timedelta(days=2),
+    capacity: int = 1,
+    *,
+    now: datetime | None = None,
+    **overrides: Any,
 ) -> str:
-    body = slot_body(datetime.now(UTC) + starts_in, timedelta(minutes=45), capacity=capacity, **overrides)
+    """A 45-minute slot `starts_in` from `now`; pass one `now` to slots whose distance apart a test checks,
+    since slot times are whole minutes and two reads of the clock may fall either side of one."""
+    start = (now or datetime.now(UTC)) + starts_in
+    body = slot_body(start, timedelta(minutes=45), capacity=capacity, **overrides)
     response = api.post(f"/jobs/{job_id}/slots", body)
     assert response.status == 201, response.body
     return str(response.body["slot_id"])
