@@ -64,6 +64,9 @@ class SchedulePoller:
     _read: dict[str, tuple[tuple[Any, Any], dict[str, Any]]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    # A round from the clock's POST and one of the poller's own would both fire a schedule due in
+    # both, and the second one's delete would fail: rounds run one at a time.
+    _round: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
@@ -89,6 +92,10 @@ class SchedulePoller:
 
     def fire_due(self) -> int:
         """Fires every schedule due by the clock; returns how many fired."""
+        with self._round:
+            return self._fire_due()
+
+    def _fire_due(self) -> int:
         now = self.clock.now()
         fired = 0
         for schedule in self._schedules():
@@ -113,7 +120,8 @@ class SchedulePoller:
 
     def pending(self) -> int:
         """Schedules not yet fired (ENABLED)."""
-        return len(self._schedules())
+        with self._round:
+            return len(self._schedules())
 
     def _schedules(self) -> list[dict[str, Any]]:
         """Every ENABLED schedule; one read only for those created or changed since the last round."""

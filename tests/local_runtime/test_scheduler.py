@@ -7,6 +7,8 @@ https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -107,6 +109,27 @@ def test_due_schedules_fire_once_into_their_target_and_are_deleted(aws):
     assert {arn for arn, _ in delivered} == {TARGET}
     remaining = {s["Name"]: s["State"] for s in scheduler.list_schedules(GroupName="interviews")["Schedules"]}
     assert remaining == {"later": "ENABLED", "kept": "DISABLED"}
+
+
+def test_a_round_from_the_clock_and_one_of_the_pollers_own_at_once_fire_each_schedule_once(aws):
+    scheduler, sqs, _ = aws
+    clock = SchedulerClock()
+    delivered: list[bytes] = []
+
+    def slow(_: str, payload: bytes) -> None:
+        time.sleep(0.2)  # both rounds have listed the schedules before the first one deletes any
+        delivered.append(payload)
+
+    poller = SchedulePoller(scheduler, sqs, clock, slow)
+    for name in ("first", "second"):
+        schedule(scheduler, name, clock.now() + timedelta(minutes=30))
+    clock.advance(timedelta(hours=1))
+
+    with ThreadPoolExecutor(2) as rounds:
+        fired = list(rounds.map(lambda _: poller.fire_due(), range(2)))  # raises what a round raised
+
+    assert sorted(fired) == [0, 2]
+    assert sorted(json.loads(p)["interview_id"] for p in delivered) == ["first", "second"]
 
 
 def test_a_firing_the_target_refuses_is_retried_then_dead_lettered(aws):
