@@ -26,14 +26,13 @@ from local_runtime.apigw.http_api import HttpApiGateway
 from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
-from local_runtime.aws.embedded import EmbeddedAws
-from local_runtime.aws.outbox import MailHandOff, MotoSesWatcher, Outbox, SentEmail
+from local_runtime.aws.outbox import MailHandOff, Outbox, SentEmail
+from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.aws.state import SavedState, load_state, save_state
 from local_runtime.config import RuntimeConfig
 from local_runtime.emulated import describe_not_emulated, stream_differences
 from local_runtime.eventbridge import bus
-from local_runtime.eventbridge.archive_watcher import ArchiveWatcher
 from local_runtime.lambda_.async_invoke import AsyncInvoker
 from local_runtime.lambda_.function_pool import FunctionPool, PoolStoppedError, Worker, WorkerSettings
 from local_runtime.lambda_.invocation import InvocationResult
@@ -128,7 +127,7 @@ class LocalRuntime:
         # A rule's pattern this bus cannot match fails here, before anything starts.
         bus.bind_rules(self.template, Resolver(self.template, self.config.template_parameters()))
         self.outbox = Outbox(self.config.outbox_dir)
-        self._embedded: EmbeddedAws | None = None
+        self._embedded: AwsProcess | None = None
         self._mail: MailHandOff | None = None  # accepted mail on to the outbox and SES's events
         self._servers: list[BackgroundServer] = []
         self._functions: dict[str, LocalFunction] = {}
@@ -145,7 +144,6 @@ class LocalRuntime:
         self.event_bus: bus.DefaultEventBus | None = None
         # The template's own buses, by logical id; what functions put on them is seen in their archives.
         self.buses: dict[str, bus.EventBus] = {}
-        self._archive_watcher = ArchiveWatcher()
         self.token_issuer: TokenIssuer | None = None
 
     @property
@@ -175,9 +173,8 @@ class LocalRuntime:
         endpoint = config.aws_endpoint or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint is None:
             self._mail = MailHandOff([self.outbox.deliver, self._publish_ses_events])
-            watcher = MotoSesWatcher([self._mail])
-            self._embedded = EmbeddedAws(
-                config.host, config.aws_port, after_request=[watcher, self._archive_watcher]
+            self._embedded = AwsProcess(
+                config.host, config.aws_port, archives=self.template.event_archives(), on_mail=self._mail
             )
             endpoint = self._embedded.start()
         else:
@@ -340,7 +337,7 @@ class LocalRuntime:
 
         def dead_letter(queue_id: str, body: str, attributes: Mapping[str, str]) -> None:
             values = {name: {"DataType": "String", "StringValue": v} for name, v in attributes.items()}
-            # Not under the embedded AWS's lock, which the SES watcher that publishes may hold.
+            # From a thread of its own, so routing the events after it is not held up by the send.
             threading.Thread(
                 target=sqs.send_message,
                 kwargs={"QueueUrl": resolver.ref(queue_id), "MessageBody": body, "MessageAttributes": values},
@@ -354,7 +351,8 @@ class LocalRuntime:
                 bus.bind_rules(self.template, resolver, bus_id), deliver, dead_letter
             )
             for archive_id in (a for a, archived in archives.items() if archived == bus_id):
-                self._archive_watcher.bind(archive_id, self.buses[bus_id].put_events)
+                if self._embedded is not None:  # another endpoint's archives are not seen here
+                    self._embedded.bind(archive_id, self.buses[bus_id].put_events)
             log.info(
                 "events put on %s go through its archive to its rules (%s)",
                 bus_id,
@@ -425,8 +423,8 @@ class LocalRuntime:
             if self._gateway is None:
                 return pending  # never started
             queues: list[EventQueue] = [function.events for function in self._functions.values()]
-            if self._mail is not None:
-                queues.append(self._mail)
+            # What the embedded AWS saw (mail, archived events) is on its way to the mail and the buses.
+            queues += [queue for queue in (self._embedded, self._mail) if queue is not None]
             drain(self._gateway, self._pollers, queues, deadline)
             unanswered = self._gateway.in_flight
             self._stop_work()

@@ -103,8 +103,9 @@ SentListener = Callable[[SentEmail], object]
 class MailHandOff:
     """Hands each accepted email to the listeners on a thread of its own, in the order sent.
 
-    The watcher runs under the embedded AWS's one-at-a-time lock; writing the .eml file, reading
-    the message and publishing SES's events there would hold up every other request meanwhile.
+    Writing the .eml file, reading the message and publishing SES's events take a while; on the
+    thread that hands on what the embedded AWS reports (local_runtime.aws.process), they would
+    hold up the bus events reported after the mail.
     """
 
     def __init__(self, listeners: Sequence[SentListener]) -> None:
@@ -160,8 +161,9 @@ class MailHandOff:
 
 
 class MotoSesWatcher:
-    """Picks up mail moto's SES stored since the last look (moto runs in this process) and hands
-    each to every listener: the outbox, the SES event publisher."""
+    """Picks up mail moto's SES stored since the last look (in the process moto runs in) and hands
+    each to every listener: the outbox and the SES event publisher, or the report to the runtime
+    when moto runs in a process of its own (local_runtime.aws.process)."""
 
     def __init__(self, listeners: Sequence[SentListener]) -> None:
         self._listeners = list(listeners)
