@@ -8,8 +8,9 @@ The machinery is bench/pipeline_throughput.py's: the local runtime in a subproce
 candidates and N/10 slots created over HTTP first (not timed); then every booking is posted from
 a thread pool that sends the next one as soon as an answer comes back, and the clock stops when
 N invitations are in the outbox. The floor is that script's too: the same kinds and numbers of
-AWS requests (bookings, the stream batches' reads, sessions, schedules, invokes, emails) sent
-straight to a fresh embedded AWS on as many threads. Prints `name: value` lines.
+AWS requests (bookings, the stream batches' reads, sessions, schedules, invokes, emails, and the
+events and SES reports made while the clock ran) sent straight to a fresh embedded AWS on as many
+threads. Prints `name: value` lines.
 """
 
 from __future__ import annotations

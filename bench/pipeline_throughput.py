@@ -15,8 +15,12 @@ sizes from the runtime's log), one TransactWriteItems and one lambda Invoke (mot
 as no function is deployed there: the round trip is what is measured) and three CreateSchedule
 (two reminders, the no-show check);
 per email a consistent GetItem of the candidate (the address may have changed), two UpdateItem
-and one SendEmail of an invitation taken from the pipeline's outbox. Stream polling, the HTTP
-gateway, JWT checks and the worker processes are the pipeline's own cost.
+and one SendEmail of an invitation taken from the pipeline's outbox. Then the event side, as many
+as the runtime's log says the pipeline made while the clock ran: a PutEvents on the domain bus per
+stream record that published events (domain_events), a Query of the organisation's webhooks per
+event the bus routed (webhook_delivery) and an UpdateItem of the session per SES event
+(email_events). Stream polling, the scheduler's reads, the HTTP gateway, JWT checks and the worker
+processes are the pipeline's own cost: in AWS they are Lambda's, Scheduler's and API Gateway's.
 
 Also printed: where the pipeline's time goes (the create_session and send_email invocations, from
 the runtime's log) and the CPU time per booking of each side (Linux /proc: this process and its
@@ -26,8 +30,8 @@ descendants). Prints `name: value` lines; the run takes about a minute for N=500
 from __future__ import annotations
 
 import argparse
+import json
 import math
-import multiprocessing
 import os
 import re
 import statistics
@@ -38,8 +42,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +50,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
-from local_runtime.aws.embedded import EmbeddedAws
+from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.config import LOCAL_PARAMETERS
 from local_runtime.demo.http_client import ApiClient, ApiResponse
@@ -57,6 +59,7 @@ from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_scheduler.type_defs import TargetTypeDef
@@ -70,6 +73,8 @@ BATCH_GET_LIMIT = 100  # keys per BatchGetItem, as DynamoDB allows
 BATCH_WRITE_LIMIT = 25  # items per BatchWriteItem
 ORG = "org-bench"
 SEND_EMAIL_FUNCTION = "SendEmailFunction"
+# domain_events logs each record whose events it put, as a line of interview_scheduling's JSON log.
+PUBLISHED = re.compile(r'^\S+ DomainEventsFunction \{.*"message":"events published"', re.MULTILINE)
 
 
 def created(response: ApiResponse) -> dict[str, Any]:
@@ -199,6 +204,9 @@ class StageLog:
     session_batch_ms: list[float]  # each of those invocations' duration
     email_ms: list[float]  # each send_email invocation that succeeded
     retries: int  # invocations that failed and were retried
+    events_put: int  # stream records domain_events put events on the bus for (one PutEvents each)
+    webhook_deliveries: int  # events the bus's rule handed to webhook_delivery
+    ses_event_reports: int  # SES events the default bus's rule handed to email_events
 
     @classmethod
     def parse(cls, log: str, template: StackTemplate) -> StageLog:
@@ -208,27 +216,22 @@ class StageLog:
         )
         booked = [m for m in batch.finditer(log) if "INSERT" in m.group(2).split(",")]
         email = re.compile(rf"{SEND_EMAIL_FUNCTION}\s+req=\S+\s+attempt \d+ ok\s+(\d+) ms$", re.MULTILINE)
+
+        def succeeded(function_id: str) -> int:
+            return len(re.findall(rf"{function_id}\s+req=\S+\s+attempt \d+ ok", log))
+
         return cls(
             session_batches=[int(m.group(1)) for m in booked],
             session_batch_ms=[float(m.group(3)) for m in booked],
             email_ms=[float(m.group(1)) for m in email.finditer(log)],
             retries=len(re.findall(r"attempt \d+ failed", log)),
+            events_put=len(PUBLISHED.findall(log)),
+            webhook_deliveries=succeeded("WebhookDeliveryFunction"),
+            ses_event_reports=succeeded("EmailEventsFunction"),
         )
 
 
 # ---------------------------------------------------------------------------------------- floor
-def serve_floor_aws(endpoints: Queue[str], stop: Event) -> None:
-    """An embedded AWS with the template's resources, in this process until `stop` is set."""
-    aws = EmbeddedAws()
-    endpoint = aws.start()
-    session = aws_session()
-    create_resources(StackTemplate(), session, endpoint_url=endpoint)
-    verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session, endpoint_url=endpoint)
-    endpoints.put(endpoint)
-    stop.wait()
-    aws.stop()
-
-
 def aws_session() -> boto3.Session:
     return boto3.Session(
         aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -257,14 +260,17 @@ class Floor:
         self.scheduler: EventBridgeSchedulerClient = session.client(
             "scheduler", endpoint_url=endpoint, config=config
         )
+        self.events: EventBridgeClient = session.client("events", endpoint_url=endpoint, config=config)
         self.sent: Counter[str] = Counter()
-        for client in (self.dynamodb, self.lambda_, self.sesv2, self.scheduler):
+        for client in (self.dynamodb, self.lambda_, self.sesv2, self.scheduler, self.events):
             client.meta.events.register("before-send", self._count)
         template = StackTemplate()
         (source,) = [s for s in template.stream_sources() if s.function_id == "CreateSessionFunction"]
         # Table names as the stream's function gets them (the template's Globals give every function all).
         environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
         self.tables = {name: environment[name] for name in environment if name.endswith("_TABLE")}
+        publisher = Resolver(template, LOCAL_PARAMETERS).environment("DomainEventsFunction")
+        self.event_bus = publisher["EVENT_BUS_NAME"]
         self.schedule_target: TargetTypeDef = {
             "Arn": environment["SCHEDULE_TARGET_ARN"],
             "RoleArn": environment["SCHEDULER_ROLE_ARN"],
@@ -450,11 +456,16 @@ class Floor:
                     }
                 },
                 {
-                    "ConditionCheck": {
+                    # The interview's retention (TTL) is set with its session, at its revision.
+                    "Update": {
                         "TableName": self.table("interviews"),
                         "Key": {"interview_id": attr(f"interview-{index}")},
+                        "UpdateExpression": "SET expires_at = :expires",
                         "ConditionExpression": "revision = :revision",
-                        "ExpressionAttributeValues": {":revision": {"N": "0"}},
+                        "ExpressionAttributeValues": {
+                            ":revision": {"N": "0"},
+                            ":expires": {"N": "4102444800"},
+                        },
                     }
                 },
             ]
@@ -516,15 +527,63 @@ class Floor:
             },
         )
 
-    def run(self, session_batches: Sequence[int], pool: ThreadPoolExecutor) -> tuple[float, float]:
+    def put_event(self, index: int) -> None:
+        """domain_events: one stream record's event on the bus (the bus's archive keeps it)."""
+        interview = f"interview-{index % self.bookings}"
+        detail = {
+            "id": f"evt_{index:032x}",
+            "type": "session.created",
+            "version": 1,
+            "org_id": ORG,
+            "occurred_at": self.now,
+            "data": {"interview_id": interview, "job_id": "job-0", "candidate_id": f"candidate-{index}"},
+        }
+        self.events.put_events(
+            Entries=[
+                {
+                    "EventBusName": self.event_bus,
+                    "Source": "interview-scheduling",
+                    "DetailType": "session.created",
+                    "Resources": [],
+                    "Detail": json.dumps(detail),
+                }
+            ]
+        )
+
+    def find_webhooks(self, _: int) -> None:
+        """webhook_delivery: the organisation's subscriptions, for one event (there are none)."""
+        self.dynamodb.query(
+            TableName=self.table("webhooks"),
+            KeyConditionExpression="org_id = :org",
+            ExpressionAttributeValues={":org": attr(ORG)},
+            Limit=51,
+        )
+
+    def report_ses_event(self, index: int) -> None:
+        """email_events: SES's report of the invitation, on its ledger entry, if it ranks higher."""
+        self.dynamodb.update_item(
+            TableName=self.table("sessions"),
+            Key={"interview_id": attr(f"interview-{index % self.bookings}")},
+            UpdateExpression="SET emails.#message.#status = :status, emails.#message.updated_at = :now",
+            ConditionExpression="attribute_exists(emails.#message.#status) "
+            "AND emails.#message.#status <> :status",
+            ExpressionAttributeNames={"#message": "invitation-0", "#status": "status"},
+            ExpressionAttributeValues={":status": attr("DELIVERED"), ":now": attr(self.now)},
+            ReturnValues="ALL_NEW",
+        )
+
+    def run(self, stages: StageLog, pool: ThreadPoolExecutor) -> tuple[float, float]:
         """Seconds and CPU seconds to send every request, each stage from the pool, in pipeline order."""
         self.prepare()
         everyone = range(self.bookings)
         started, cpu_before = time.perf_counter(), cpu_seconds()
         run_all(pool, self.book, everyone)
-        run_all(pool, self.batch_context, in_batches(everyone, session_batches))
+        run_all(pool, self.batch_context, in_batches(everyone, stages.session_batches))
         run_all(pool, self.create_session, everyone)
         run_all(pool, self.send_email, everyone)
+        run_all(pool, self.put_event, range(stages.events_put))
+        run_all(pool, self.find_webhooks, range(stages.webhook_deliveries))
+        run_all(pool, self.report_ses_event, range(stages.ses_event_reports))
         return time.perf_counter() - started, cpu_seconds() - cpu_before
 
 
@@ -547,21 +606,21 @@ def run_all(pool: ThreadPoolExecutor, action: Callable[[Any], None], items: Iter
 
 
 def run_floor(run: PipelineRun, concurrency: int) -> tuple[float, float, Counter[str]]:
-    context = multiprocessing.get_context("spawn")
-    endpoints: Queue[str] = context.Queue()
-    stop = context.Event()
-    server = context.Process(target=serve_floor_aws, args=(endpoints, stop), daemon=True)
-    server.start()
+    """The floor's requests to an embedded AWS in a process of its own with the template's
+    resources, as the runtime starts it (what it reports of mail and archived events is dropped)."""
+    template = StackTemplate()
+    aws = AwsProcess(archives=template.event_archives())
+    endpoint = aws.start()
     try:
-        floor = Floor(endpoints.get(timeout=120), run.bookings, concurrency, run.invitation)
+        session = aws_session()
+        create_resources(template, session, endpoint_url=endpoint)
+        verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session, endpoint_url=endpoint)
+        floor = Floor(endpoint, run.bookings, concurrency, run.invitation)
         with ThreadPoolExecutor(concurrency) as pool:
-            seconds, cpu = floor.run(run.stages.session_batches, pool)
+            seconds, cpu = floor.run(run.stages, pool)
         return seconds, cpu, floor.sent
     finally:
-        stop.set()
-        server.join(10)
-        if server.is_alive():
-            server.kill()
+        aws.stop()
 
 
 def main() -> None:
@@ -595,6 +654,11 @@ def main() -> None:
         f"({len(stages.email_ms)} invocations, median {statistics.median(stages.email_ms or [0]):.0f} ms)"
     )
     print(f"pipeline_retried_invocations: {stages.retries}")
+    print(
+        f"pipeline_event_side: {stages.events_put} records put on the bus, {stages.webhook_deliveries} "
+        f"events to webhook_delivery, {stages.ses_event_reports} SES events to email_events "
+        "(while the clock ran)"
+    )
 
     cpu_ms = run.cpu_seconds * 1000 / run.bookings
     print(f"pipeline_cpu_ms_per_booking: {cpu_ms:.0f} (HTTP clients, runtime, workers)")
