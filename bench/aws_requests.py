@@ -38,7 +38,7 @@ from moto import mock_aws  # noqa: E402
 from bench import prices  # noqa: E402
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
-from local_runtime.aws import moto_sesv2, moto_transactions  # noqa: E402
+from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions  # noqa: E402
 from local_runtime.aws.resources import create_resources, verify_sender_identity  # noqa: E402
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate  # noqa: E402
 from tests.support.api import ApiClient  # noqa: E402
@@ -226,6 +226,7 @@ def main() -> None:
     template = StackTemplate()
     moto_transactions.install()
     moto_sesv2.install()
+    moto_streams.install()
     with mock_aws():
         session = boto3.Session(region_name=LOCAL_REGION)
         attributes = create_resources(template, session)

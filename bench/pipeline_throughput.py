@@ -560,15 +560,15 @@ class Floor:
         )
 
     def report_ses_event(self, index: int) -> None:
-        """email_events: SES's report of the invitation, on its ledger entry, if it ranks higher."""
+        """email_events: SES's report (Send, then Delivery) on the invitation's ledger entry."""
+        report = ("SENT", "DELIVERED")[min(index // self.bookings, 1)]
         self.dynamodb.update_item(
             TableName=self.table("sessions"),
             Key={"interview_id": attr(f"interview-{index % self.bookings}")},
             UpdateExpression="SET emails.#message.#status = :status, emails.#message.updated_at = :now",
-            ConditionExpression="attribute_exists(emails.#message.#status) "
-            "AND emails.#message.#status <> :status",
+            ConditionExpression="attribute_exists(emails.#message.#status)",
             ExpressionAttributeNames={"#message": "invitation-0", "#status": "status"},
-            ExpressionAttributeValues={":status": attr("DELIVERED"), ":now": attr(self.now)},
+            ExpressionAttributeValues={":status": attr(report), ":now": attr(self.now)},
             ReturnValues="ALL_NEW",
         )
 
@@ -644,7 +644,7 @@ def main() -> None:
         f"pipeline_session_batches: {len(stages.session_batches)} carrying bookings "
         f"(records per batch: median {statistics.median(batches):.0f}, max {max(batches)})"
     )
-    (source,) = StackTemplate().stream_sources()
+    (source,) = [s for s in StackTemplate().stream_sources() if s.function_id == "CreateSessionFunction"]
     print(
         f"pipeline_create_session_busy_s: {sum(stages.session_batch_ms) / 1000:.1f} "
         f"(summed over {source.parallelization_factor} concurrent batches per shard)"

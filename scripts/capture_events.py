@@ -380,7 +380,7 @@ def write_json(path: Path, document: Any) -> None:
 def main() -> None:
     from moto import mock_aws  # noqa: PLC0415
 
-    from local_runtime.aws import moto_sesv2, moto_transactions  # noqa: PLC0415
+    from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions  # noqa: PLC0415
     from local_runtime.aws.resources import create_resources, verify_sender_identity  # noqa: PLC0415
 
     template = StackTemplate()
@@ -396,6 +396,7 @@ def main() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     moto_transactions.install()
     moto_sesv2.install()  # keeps each send's configuration set and tags, as SES's events carry them
+    moto_streams.install()  # the same stream records, sooner
     with mock_aws():
         from interview_scheduling.settings import reset_settings  # noqa: PLC0415
 

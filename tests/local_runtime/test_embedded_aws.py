@@ -1,4 +1,5 @@
-"""The embedded AWS answers one request at a time, so conditional writes are atomic."""
+"""The embedded AWS answers one request at a time, so conditional writes are atomic, and finds
+each host's backend as moto does."""
 
 import io
 import threading
@@ -7,7 +8,9 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from local_runtime.aws.embedded import SerialisedApp
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from local_runtime.aws.embedded import CachedDispatcher, SerialisedApp
 
 
 class CountingApp:
@@ -56,3 +59,18 @@ def test_chunked_body_is_read_whole():
     inner = CountingApp()
     call(SerialisedApp(inner), b"x" * 100_000, chunked=True)
     assert inner.bodies == [b"x" * 100_000]
+
+
+def test_the_dispatcher_remembers_each_hosts_backend_as_moto_finds_it():
+    hosts = [
+        None,
+        "dynamodb.us-east-1.amazonaws.com",
+        "resumes.s3.amazonaws.com",
+        "scheduler.us-east-1.amazonaws.com",
+    ]
+    cached, moto = CachedDispatcher(create_backend_app), DomainDispatcherApplication(create_backend_app)
+
+    assert [cached.get_backend_for_host(h) for h in hosts * 2] == [
+        moto.get_backend_for_host(h) for h in hosts
+    ] * 2
+    assert cached.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
