@@ -160,6 +160,7 @@ class PipelineRun:
     cpu_seconds: float  # of the bench, the runtime and its workers, while the clock ran
     stages: StageLog
     invitation: bytes
+    shapes: ItemShapes
 
 
 def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIMEOUT_SECONDS) -> PipelineRun:
@@ -193,7 +194,42 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             cpu_seconds=cpu_after - cpu_before,
             stages=StageLog.parse(runtime.log_text()[log_start:], StackTemplate()),
             invitation=min(outbox.glob("*.eml")).read_bytes(),
+            shapes=ItemShapes.read(info.aws_endpoint),
         )
+
+
+def table_names() -> dict[str, str]:
+    """The tables by their environment names (JOBS_TABLE, ...), as every function gets them."""
+    environment = Resolver(StackTemplate(), LOCAL_PARAMETERS).environment("CreateSessionFunction")
+    return {name: environment[name] for name in environment if name.endswith("_TABLE")}
+
+
+@dataclass(frozen=True)
+class ItemShapes:
+    """One item of each table as the pipeline wrote it: the floor writes items of the same
+    attributes and sizes (the embedded AWS's work per write grows with the item: each write's
+    stream record carries both images)."""
+
+    job: dict[str, Any]
+    candidate: dict[str, Any]
+    slot: dict[str, Any]
+    interview: dict[str, Any]
+    session: dict[str, Any]
+
+    @classmethod
+    def read(cls, endpoint: str) -> ItemShapes:
+        dynamodb = aws_session().client("dynamodb", endpoint_url=endpoint)
+        tables = table_names()
+
+        def one(table: str) -> dict[str, Any]:
+            (item,) = dynamodb.scan(TableName=tables[f"{table.upper()}_TABLE"], Limit=1)["Items"]
+            return dict(item)
+
+        return cls(one("jobs"), one("candidates"), one("slots"), one("interviews"), one("sessions"))
+
+    @staticmethod
+    def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
+        return {name: value for name, value in item.items() if name not in names}
 
 
 @dataclass(frozen=True)
@@ -248,7 +284,8 @@ def attr(value: str) -> dict[str, str]:
 class Floor:
     """The pipeline's AWS requests for N bookings, sent straight to an embedded AWS."""
 
-    def __init__(self, endpoint: str, bookings: int, concurrency: int, invitation: bytes) -> None:
+    def __init__(self, endpoint: str, run: PipelineRun, concurrency: int) -> None:
+        bookings = run.bookings
         self.bookings = bookings
         self.slots = math.ceil(bookings / SEATS_PER_SLOT)
         session = aws_session()
@@ -266,9 +303,8 @@ class Floor:
             client.meta.events.register("before-send", self._count)
         template = StackTemplate()
         (source,) = [s for s in template.stream_sources() if s.function_id == "CreateSessionFunction"]
-        # Table names as the stream's function gets them (the template's Globals give every function all).
         environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
-        self.tables = {name: environment[name] for name in environment if name.endswith("_TABLE")}
+        self.tables = table_names()
         publisher = Resolver(template, LOCAL_PARAMETERS).environment("DomainEventsFunction")
         self.event_bus = publisher["EVENT_BUS_NAME"]
         self.schedule_target: TargetTypeDef = {
@@ -277,7 +313,8 @@ class Floor:
             "DeadLetterConfig": {"Arn": environment["SCHEDULE_DEAD_LETTER_ARN"]},
         }
         self.schedule_group = environment["SCHEDULE_GROUP"]
-        self.invitation = invitation
+        self.invitation = run.invitation
+        self.shapes = run.shapes
         self.now = datetime.now(UTC).isoformat()
 
     def _count(self, event_name: str, **_: Any) -> None:
@@ -300,44 +337,28 @@ class Floor:
         self.sent.clear()
 
     def job_item(self) -> dict[str, Any]:
-        return {
-            "job_id": attr("job-0"),
-            "org_id": attr(ORG),
-            "job_title": attr("Backend Engineer"),
-            "company_name": attr("Acme"),
-            "coding_language": attr("PYTHON"),
-            "created_at": attr(self.now),
-        }
+        return {**self.shapes.job, "job_id": attr("job-0"), "org_id": attr(ORG)}
 
     def candidate_item(self, index: int) -> dict[str, Any]:
+        before_booking = ItemShapes.without(self.shapes.candidate, "active_interview_id", "expires_at")
         return {
+            **before_booking,
             "job_id": attr("job-0"),
             "candidate_id": attr(f"candidate-{index}"),
             "org_id": attr(ORG),
-            "full_name": attr(f"Candidate {index}"),
             "email": attr(f"candidate{index}@example.com"),
-            "resume_text": attr(RESUME_TEXT),
-            "created_at": attr(self.now),
         }
 
     def slot_item(self, index: int) -> dict[str, Any]:
-        body = slot_body(index)
-        starts_at = f"{body['interview_date']}T{body['start_time']}:00+00:00"
+        free = ItemShapes.without(self.shapes.slot, "booked_interview_ids")
         return {
+            **free,
             "job_id": attr("job-0"),
             "slot_id": attr(f"slot-{index}"),
             "org_id": attr(ORG),
-            "interview_date": attr(body["interview_date"]),
-            "start_time": attr(body["start_time"]),
-            "end_time": attr(body["end_time"]),
-            "time_zone": attr("UTC"),
-            "starts_at": attr(starts_at),
-            "ends_at": attr(starts_at),
-            "ai_interview_type": attr("coding"),
             "capacity": {"N": str(SEATS_PER_SLOT)},
             "booked_count": {"N": "0"},
             "status": attr("OPEN"),
-            "created_at": attr(self.now),
         }
 
     def slot_of(self, index: int) -> str:
@@ -351,16 +372,14 @@ class Floor:
             ConsistentRead=True,
         )
         interview = {
+            **ItemShapes.without(self.shapes.interview, "expires_at"),  # set with the session
             "interview_id": attr(f"interview-{index}"),
             "org_id": attr(ORG),
             "job_id": attr("job-0"),
             "candidate_id": attr(f"candidate-{index}"),
             "slot_id": attr(self.slot_of(index)),
-            "status": attr("SCHEDULED"),
             "request_fingerprint": attr(f"{index:064d}"),
             "revision": {"N": "0"},
-            "created_at": attr(self.now),
-            "updated_at": attr(self.now),
         }
         self.dynamodb.transact_write_items(
             TransactItems=[
@@ -386,12 +405,13 @@ class Floor:
                     "Update": {
                         "TableName": self.table("slots"),
                         "Key": {"job_id": attr("job-0"), "slot_id": attr(self.slot_of(index))},
-                        "UpdateExpression": "ADD booked_count :one",
+                        "UpdateExpression": "ADD booked_count :one, booked_interview_ids :interview",
                         "ConditionExpression": "org_id = :org AND booked_count < #capacity "
                         "AND #status = :open AND starts_at > :now",
                         "ExpressionAttributeNames": {"#capacity": "capacity", "#status": "status"},
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
+                            ":interview": {"SS": [f"interview-{index}"]},
                             ":org": attr(ORG),
                             ":open": attr("OPEN"),
                             ":now": attr(self.now),
@@ -418,33 +438,17 @@ class Floor:
 
     def create_session(self, index: int) -> None:
         session: dict[str, Any] = {
+            **self.shapes.session,
             "interview_id": attr(f"interview-{index}"),
             "key_hash": attr(f"{index:064x}"),
-            "key_generation": {"N": "0"},
             "org_id": attr(ORG),
             "job_id": attr("job-0"),
             "candidate_id": attr(f"candidate-{index}"),
-            "candidate_name": attr(f"Candidate {index}"),
             "candidate_email": attr(f"candidate{index}@example.com"),
-            "job_title": attr("Backend Engineer"),
-            "company_name": attr("Acme"),
-            "job_description": attr("Job Title: Backend Engineer\nCompany: Acme\nCoding language: PYTHON"),
-            "resume_text": attr(RESUME_TEXT),
-            "resume_extraction": attr("provided"),
-            "coding_language": attr("PYTHON"),
-            "interview_type": attr("coding"),
-            "scheduled_at": attr(self.now),
-            "ends_at": attr(self.now),
-            "time_zone": attr("UTC"),
-            "language_code": attr("en-IN"),
-            "accent_tld": attr("co.in"),
-            "status": attr("SCHEDULED"),
             "revision": {"N": "0"},
             "emails": {
                 "M": {"invitation-0": {"M": {"status": attr("PENDING"), "updated_at": attr(self.now)}}}
             },
-            "created_at": attr(self.now),
-            "updated_at": attr(self.now),
         }
         self.dynamodb.transact_write_items(
             TransactItems=[
@@ -453,6 +457,18 @@ class Floor:
                         "TableName": self.table("sessions"),
                         "Item": session,
                         "ConditionExpression": "attribute_not_exists(interview_id)",
+                    }
+                },
+                {
+                    # The candidate, not being erased, is kept at least as long as the session.
+                    "Update": {
+                        "TableName": self.table("candidates"),
+                        "Key": {"job_id": attr("job-0"), "candidate_id": attr(f"candidate-{index}")},
+                        "UpdateExpression": "SET expires_at = :expires",
+                        "ConditionExpression": "attribute_not_exists(erasure) "
+                        "AND (attribute_not_exists(expires_at) OR expires_at < :expires)",
+                        "ExpressionAttributeValues": {":expires": {"N": "4102444800"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     }
                 },
                 {
@@ -615,7 +631,7 @@ def run_floor(run: PipelineRun, concurrency: int) -> tuple[float, float, Counter
         session = aws_session()
         create_resources(template, session, endpoint_url=endpoint)
         verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session, endpoint_url=endpoint)
-        floor = Floor(endpoint, run.bookings, concurrency, run.invitation)
+        floor = Floor(endpoint, run, concurrency)
         with ThreadPoolExecutor(concurrency) as pool:
             seconds, cpu = floor.run(run.stages, pool)
         return seconds, cpu, floor.sent
