@@ -267,6 +267,11 @@ class LocalRuntime:
                 spec, resolver.environment(function_id), aws_endpoint=endpoint, invoke_url=invoke_url
             )
             size = self.config.http_workers if function_id in http_functions else self.config.other_workers
+            reserved = resolver.resolve(spec.reserved_concurrency)
+            if reserved is not None and int(reserved) > 0:
+                # As in Lambda, as many at once as the function has reserved.
+                size = int(reserved)
+                log.info("%s runs up to %d at once (ReservedConcurrentExecutions)", function_id, size)
             size = max(size, stream_concurrency.get(function_id, 0))
             pool = FunctionPool(WorkerSettings(spec, environment, arn), size)
             queue_id = spec.async_config.on_failure_queue_id

@@ -67,6 +67,7 @@ class FunctionSpec:
     async_config: AsyncInvokeConfig = field(default_factory=AsyncInvokeConfig)
     memory_mb: int = 128
     layer_dirs: tuple[Path, ...] = ()  # each layer's content folder, in the template's order
+    reserved_concurrency: Any = None  # ReservedConcurrentExecutions, unresolved: may hold Fn::If
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class StackTemplate:
                 memory_mb=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
                 # SAM appends a function's own layers to the global ones.
                 layer_dirs=self._layer_dirs([*globals_.get("Layers", []), *props.get("Layers", [])]),
+                reserved_concurrency=props.get("ReservedConcurrentExecutions"),
             )
         return specs
 
@@ -349,6 +351,9 @@ def _async_config(config: dict[str, Any] | None) -> AsyncInvokeConfig:
     )
 
 
+NO_VALUE = "AWS::NoValue"  # a property given as this is left out
+
+
 class Resolver:
     """Evaluates the template's Ref and GetAtt for resources created locally under logical ids."""
 
@@ -366,14 +371,31 @@ class Resolver:
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
             if "Ref" in value:
-                return self.ref(value["Ref"])
+                return None if value["Ref"] == NO_VALUE else self.ref(value["Ref"])
             if "Fn::GetAtt" in value:
                 resource_id, attribute = value["Fn::GetAtt"]
                 return self.get_att(resource_id, attribute)
+            if "Fn::If" in value:
+                condition, if_true, if_false = value["Fn::If"]
+                return self.resolve(if_true if self.condition(condition) else if_false)
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def condition(self, name: str) -> bool:
+        """A condition of the template's Conditions, with the parameters' values."""
+        return self._true(self._template.document.get("Conditions", {})[name])
+
+    def _true(self, expression: Any) -> bool:
+        if isinstance(expression, dict) and "Fn::Not" in expression:
+            return not self._true(expression["Fn::Not"][0])
+        if isinstance(expression, dict) and "Fn::Equals" in expression:
+            left, right = expression["Fn::Equals"]
+            return str(self.resolve(left)) == str(self.resolve(right))
+        if isinstance(expression, dict) and "Condition" in expression:
+            return self.condition(expression["Condition"])
+        raise ValueError(f"a condition this runtime cannot evaluate: {expression}")
 
     def ref(self, name: str) -> str:
         if name in self._parameters:

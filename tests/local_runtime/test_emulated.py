@@ -4,7 +4,7 @@ from pathlib import Path
 
 from local_runtime.emulated import EMULATED_TYPES, describe_not_emulated, not_emulated
 from local_runtime.launcher import RuntimeProcess
-from local_runtime.template import StackTemplate
+from local_runtime.template import Resolver, StackTemplate
 
 LEFT_OUT = {
     "AWS::CloudWatch::Alarm",
@@ -51,3 +51,20 @@ def test_the_runtime_says_how_it_splits_the_stream_over_concurrent_batches(runti
     (line,) = [text for text in runtime.log_text().splitlines() if "ParallelizationFactor" in text]
     assert "InterviewsTable → CreateSessionFunction: ParallelizationFactor 2" in line
     assert "interview_id" in line
+
+
+def test_a_functions_reserved_concurrency_is_read_through_the_templates_condition(stack_template):
+    """send_email reserves EmailSendConcurrency executions unless it is 0 (then AWS::NoValue):
+    the runtime runs that many at once, as Lambda would."""
+    spec = stack_template.functions["SendEmailFunction"]
+
+    assert Resolver(stack_template).resolve(spec.reserved_concurrency) == "5"  # the parameter's default
+    assert Resolver(stack_template, {"EmailSendConcurrency": "12"}).resolve(spec.reserved_concurrency) == "12"
+    assert Resolver(stack_template, {"EmailSendConcurrency": "0"}).resolve(spec.reserved_concurrency) is None
+    assert stack_template.functions["CreateSessionFunction"].reserved_concurrency is None
+
+
+def test_conditions_are_evaluated_with_the_parameters(stack_template):
+    assert Resolver(stack_template, {"AlarmEmail": ""}).condition("HasAlarmEmail") is False
+    assert Resolver(stack_template, {"AlarmEmail": "oncall@example.com"}).condition("HasAlarmEmail") is True
+    assert Resolver(stack_template, {"CreateSenderIdentity": "true"}).condition("CreatesSenderIdentity")
