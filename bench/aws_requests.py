@@ -35,7 +35,7 @@ BUILTIN_HANDLERS.insert(0, ("before-send", _count))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import prices  # noqa: E402
+from bench import index_writes, prices  # noqa: E402
 from interview_scheduling.aws_clients import reset_clients  # noqa: E402
 from interview_scheduling.settings import reset_settings  # noqa: E402
 from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions  # noqa: E402
@@ -133,7 +133,13 @@ class EventCounts:
 
 
 def print_cost(
-    requests: Counter[str], bookings: int, firings: int, template: StackTemplate, events: EventCounts
+    requests: Counter[str],
+    bookings: int,
+    firings: int,
+    template: StackTemplate,
+    events: EventCounts,
+    *,
+    index_units: int,
 ) -> None:
     """Dollars per 1,000 bookings at list prices (bench/prices.py), from the counted requests.
 
@@ -147,6 +153,7 @@ def print_cost(
         bookings * prices.WRITE_UNITS["dynamodb.TransactWriteItems"]
         + (sessions_and_bookings - bookings) * prices.SESSION_TRANSACTION_WRITE_UNITS
         + requests["dynamodb.UpdateItem"] * prices.WRITE_UNITS["dynamodb.UpdateItem"]
+        + index_units  # the global secondary indexes' writes (bench/index_writes.py)
     )
     # BatchGetItem reads several items per request: a booking's job, candidate, slot and session.
     reads = bookings * 4 * prices.READ_UNITS_PER_BATCH_GET_ITEM + requests["dynamodb.BatchGetItem"]
@@ -245,40 +252,44 @@ def main() -> None:
         ]
 
         interviews = []
-        with counted() as booking:
-            for candidate_id, slot_id in zip(candidates, slots, strict=True):
-                body = {"candidate_id": candidate_id, "slot_id": slot_id}
-                answer = api.post(f"/jobs/{job_id}/interviews", body)
-                assert answer.status == 201
-                interviews.append(answer.body["interview_id"])
-        print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
-        _pages(api, job_id)
+        with index_writes.counting(template) as index_units:
+            with counted() as booking:
+                for candidate_id, slot_id in zip(candidates, slots, strict=True):
+                    body = {"candidate_id": candidate_id, "slot_id": slot_id}
+                    answer = api.post(f"/jobs/{job_id}/interviews", body)
+                    assert answer.status == 201
+                    interviews.append(answer.body["interview_id"])
+            print(f"requests_per_booking: {_per(booking, BOOKINGS)}")
+            before_pages = Counter(index_units)
+            _pages(api, job_id)
+            index_units.subtract(index_units - before_pages)  # the lists' own 30 slots are not bookings'
 
-        pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"), resolver)
-        records = pipeline.new_records()
-        half = BOOKINGS // 2
-        # The pipeline answers Lambda invokes before they are sent; they are requests all the same.
-        with counted() as singles:
-            for record in records[:half]:
-                pipeline.run_create_session([record])
-        singles["lambda.Invoke"] = len(pipeline.invokes)
-        print(f"requests_per_session.batch_1: {_per(singles, half)}")
-        with counted() as batch:
-            pipeline.run_create_session(records[half:])
-        batch["lambda.Invoke"] = len(pipeline.invokes) - half
-        print(f"requests_per_session.batch_{BOOKINGS - half}: {_per(batch, BOOKINGS - half)}")
+            pipeline = Pipeline(template, resolver.get_att("InterviewsTable", "StreamArn"), resolver)
+            records = pipeline.new_records()
+            half = BOOKINGS // 2
+            # The pipeline answers Lambda invokes before they are sent; they are requests all the same.
+            with counted() as singles:
+                for record in records[:half]:
+                    pipeline.run_create_session([record])
+            singles["lambda.Invoke"] = len(pipeline.invokes)
+            print(f"requests_per_session.batch_1: {_per(singles, half)}")
+            with counted() as batch:
+                pipeline.run_create_session(records[half:])
+            batch["lambda.Invoke"] = len(pipeline.invokes) - half
+            print(f"requests_per_session.batch_{BOOKINGS - half}: {_per(batch, BOOKINGS - half)}")
 
-        emails = len(pipeline.invokes)
-        with counted() as sending:
-            pipeline.deliver_emails()
-        assert len(sent_emails()) == emails == BOOKINGS
-        print(f"requests_per_email: {_per(sending, emails)}")
+            emails = len(pipeline.invokes)
+            with counted() as sending:
+                pipeline.deliver_emails()
+            assert len(sent_emails()) == emails == BOOKINGS
+            print(f"requests_per_email: {_per(sending, emails)}")
 
-        firing, reminding, firings = _time_side(pipeline, interviews)
-        event_side, events = _events_side(pipeline, template, resolver)
-        end_to_end = booking + singles + batch + sending + firing + reminding + event_side
+            firing, reminding, firings = _time_side(pipeline, interviews)
+            event_side, events = _events_side(pipeline, template, resolver)
+            end_to_end = booking + singles + batch + sending + firing + reminding + event_side
         print(f"requests_per_booking_end_to_end: {_per(end_to_end, BOOKINGS)}")
-        print_cost(end_to_end, BOOKINGS, firings, template, events)
+        print(f"index_write_units_per_booking: {_per(+index_units, BOOKINGS)}")
+        print_cost(end_to_end, BOOKINGS, firings, template, events, index_units=sum(index_units.values()))
 
 
 if __name__ == "__main__":
