@@ -194,6 +194,23 @@ def test_ledger_entries_that_reach_a_reported_status_are_email_events():
     assert session_events(pending, session({"invitation-0": entry(EmailStatus.SENDING)})) == []
 
 
+def test_a_report_that_comes_before_the_sent_write_is_also_the_sent_event_with_its_usual_id():
+    """Locally SES's Delivery event can be handled before send_email records SENT (in AWS rarely):
+    the entry goes from SENDING to DELIVERED, and a subscriber still hears that SES took it."""
+    sending = session({"invitation-0": entry(EmailStatus.SENDING)})
+    delivered = session(
+        {"invitation-0": entry(EmailStatus.DELIVERED, delivered_at=AT + timedelta(seconds=3))}
+    )
+    sent = session({"invitation-0": entry(EmailStatus.SENT, message_id="m1")})
+
+    events = session_events(sending, delivered)
+
+    assert [e.type for e in events] == [EventType.EMAIL_SENT, EventType.EMAIL_DELIVERED]
+    assert events[0].id == session_events(sending, sent)[0].id  # the same event, however it came
+    assert events[1].timestamp == AT + timedelta(seconds=3)
+    assert [e.type for e in session_events(sent, delivered)] == [EventType.EMAIL_DELIVERED]
+
+
 def test_deletions_and_other_tables_make_no_events():
     assert events_of(record(INTERVIEWS, "REMOVE", interview(BOOKED), None)) == []
     assert events_of(record("OtherTable", "INSERT", None, interview(BOOKED))) == []

@@ -156,32 +156,42 @@ def session_events(old: InterviewSession | None, new: InterviewSession) -> list[
         previous = before.get(key)
         if previous is not None and previous.status == entry.status:
             continue
-        event_type = EMAIL_EVENTS.get(entry.status)
-        if event_type is None:
-            continue
         kind = email_ledger.kind_of(key)
-        if event_type is EventType.EMAIL_SENT and kind is MessageKind.REMINDER:
-            event_type = EventType.REMINDER_SENT
-        events.append(_email_event(new, key, kind, entry, event_type))
+        sent_event = EventType.REMINDER_SENT if kind is MessageKind.REMINDER else EventType.EMAIL_SENT
+        was_sent = previous is not None and previous.status in email_ledger.REPORTED_STATUSES
+        if entry.status in email_ledger.REPORTED_STATUSES and not was_sent:
+            # SES took it: said once, also when its report came before send_email wrote SENT
+            # (the entry then goes from SENDING straight to DELIVERED, say).
+            events.append(_email_event(new, key, kind, entry, sent_event, sent=True))
+        event_type = EMAIL_EVENTS.get(entry.status)
+        if event_type is not None and event_type is not EventType.EMAIL_SENT:
+            events.append(_email_event(new, key, kind, entry, event_type))
     return events
 
 
 def _email_event(
-    session: InterviewSession, key: str, kind: MessageKind, entry: EmailEntry, event_type: EventType
+    session: InterviewSession,
+    key: str,
+    kind: MessageKind,
+    entry: EmailEntry,
+    event_type: EventType,
+    *,
+    sent: bool = False,
 ) -> DomainEvent:
-    at = {
+    reported_at = {
         EmailStatus.DELIVERED: entry.delivered_at,
         EmailStatus.BOUNCED: entry.bounced_at,
         EmailStatus.COMPLAINED: entry.complained_at,
-    }.get(entry.status) or entry.updated_at
+    }
+    at = (None if sent else reported_at.get(entry.status)) or entry.updated_at
     data = {
         "interview_id": session.interview_id,
         "job_id": session.job_id,
         "candidate_id": session.candidate_id,
         "message": key,
         "kind": str(kind),
-        "bounce_type": entry.bounce_type if entry.status is EmailStatus.BOUNCED else None,
-        "bounce_subtype": entry.bounce_subtype if entry.status is EmailStatus.BOUNCED else None,
+        "bounce_type": entry.bounce_type if event_type is EventType.EMAIL_BOUNCED else None,
+        "bounce_subtype": entry.bounce_subtype if event_type is EventType.EMAIL_BOUNCED else None,
     }
     return DomainEvent(
         id=event_id(session.interview_id, "email", key, event_type),
