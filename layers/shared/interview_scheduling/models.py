@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
@@ -388,9 +388,11 @@ class EmailEntry(MapAttribute[str, Any]):
 
 
 class SessionsByKeyHash(GlobalSecondaryIndex["InterviewSession"]):
+    """A key's session id: keys only, so a session's many writes do not copy it into the index."""
+
     class Meta:
-        index_name = "by_key_hash"
-        projection = AllProjection()
+        index_name = "by_key_hash_keys"
+        projection = KeysOnlyProjection()
 
     key_hash = UnicodeAttribute(hash_key=True)
 

@@ -21,11 +21,25 @@ from interview_scheduling.time_rules import session_window
 OPEN_STATUSES = frozenset({SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED})
 
 
+def _session_of(session_key: str) -> InterviewSession | None:
+    """The key's session as it is now. The index keeps keys only and is read eventually
+    consistently, so the session is read itself (consistently) and must still have the key's
+    hash: a key revoked or rotated a moment ago opens nothing."""
+    hashed = key_hash(session_key)
+    found = list(InterviewSession.by_key_hash.query(hashed, limit=1))
+    if not found:
+        return None
+    try:
+        session = InterviewSession.get(found[0].interview_id, consistent_read=True)
+    except InterviewSession.DoesNotExist:
+        return None
+    return session if session.key_hash == hashed else None
+
+
 def _session_in_window(session_key: str, now: datetime) -> InterviewSession:
-    found = list(InterviewSession.by_key_hash.query(key_hash(session_key), limit=1))
-    if not found or found[0].status not in OPEN_STATUSES:
+    session = _session_of(session_key)
+    if session is None or session.status not in OPEN_STATUSES:
         raise NotFound("session_not_found", "no session for that key")
-    session = found[0]
     window = session_window_settings()
     opens, closes = session_window(
         session.scheduled_at,
