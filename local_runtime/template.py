@@ -370,18 +370,31 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
-            if "Ref" in value:
-                return None if value["Ref"] == NO_VALUE else self.ref(value["Ref"])
-            if "Fn::GetAtt" in value:
-                resource_id, attribute = value["Fn::GetAtt"]
-                return self.get_att(resource_id, attribute)
-            if "Fn::If" in value:
-                condition, if_true, if_false = value["Fn::If"]
-                return self.resolve(if_true if self.condition(condition) else if_false)
+            functions = {"Ref", "Fn::GetAtt", "Fn::If", "Fn::Join"} & value.keys()
+            if functions:
+                return self._intrinsic(functions.pop(), value)
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def _intrinsic(self, function: str, value: dict[str, Any]) -> Any:
+        argument = value[function]
+        if function == "Ref":
+            return None if argument == NO_VALUE else self.ref(argument)
+        if function == "Fn::GetAtt":
+            resource_id, attribute = argument
+            return self.get_att(resource_id, attribute)
+        if function == "Fn::If":
+            condition, if_true, if_false = argument
+            return self.resolve(if_true if self.condition(condition) else if_false)
+        return self._join(*argument)
+
+    def _join(self, separator: str, parts: Any) -> str:
+        resolved = self.resolve(parts)
+        # A CommaDelimitedList parameter's value is given here as its text.
+        items = resolved.split(",") if isinstance(resolved, str) else resolved
+        return separator.join(str(item) for item in items)
 
     def condition(self, name: str) -> bool:
         """A condition of the template's Conditions, with the parameters' values."""

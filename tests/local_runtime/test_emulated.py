@@ -68,3 +68,7 @@ def test_conditions_are_evaluated_with_the_parameters(stack_template):
     assert Resolver(stack_template, {"AlarmEmail": ""}).condition("HasAlarmEmail") is False
     assert Resolver(stack_template, {"AlarmEmail": "oncall@example.com"}).condition("HasAlarmEmail") is True
     assert Resolver(stack_template, {"CreateSenderIdentity": "true"}).condition("CreatesSenderIdentity")
+    assert Resolver(stack_template, {"AllowedOrigins": ""}).condition("HasAllowedOrigins") is False
+    assert Resolver(stack_template, {"AllowedOrigins": "https://a.test,https://b.test"}).condition(
+        "HasAllowedOrigins"
+    )
