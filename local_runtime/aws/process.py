@@ -49,15 +49,14 @@ class _Archived:
 
 @dataclass(frozen=True)
 class _Started:
-    endpoint: str
+    """How the start went: the endpoint, or why there is none."""
+
+    endpoint: str | None
+    error: str = ""
 
 
-@dataclass(frozen=True)
-class _Failed:
-    error: str
-
-
-_Report = _Mail | _Archived | _Started | _Failed
+# None: the runtime stopped the process; the reader of the reports ends.
+_Report = _Mail | _Archived | _Started | None
 
 
 class _Reporter:
@@ -76,11 +75,8 @@ class _Reporter:
 
         return forward
 
-    def started(self, endpoint: str) -> None:
-        self._reports.put(_Started(endpoint))  # not counted: the runtime waits for it itself
-
-    def failed(self, error: str) -> None:
-        self._reports.put(_Failed(error))
+    def started(self, endpoint: str | None, error: str = "") -> None:
+        self._reports.put(_Started(endpoint, error))  # not counted: the runtime waits for it itself
 
     def _put(self, report: _Report) -> None:
         with self._reported.get_lock():
@@ -102,7 +98,7 @@ def _serve(host: str, port: int, archives: list[str], reporter: _Reporter, stop:
         aws = EmbeddedAws(host, port, after_request=watchers)
         endpoint = aws.start()
     except Exception as error:  # a port in use, most often: said in the runtime's own terms
-        reporter.failed(f"{type(error).__name__}: {error}")
+        reporter.started(None, f"{type(error).__name__}: {error}")
         return
     reporter.started(endpoint)
     parent = os.getppid()
@@ -146,10 +142,10 @@ class AwsProcess:
     def start(self) -> str:
         self._process.start()
         report = self._reports.get(timeout=STARTUP_TIMEOUT_SECONDS)
-        if isinstance(report, _Failed):
+        assert isinstance(report, _Started)
+        if report.endpoint is None:
             self._process.join(STOP_TIMEOUT_SECONDS)
             raise OSError(f"the embedded AWS could not start: {report.error}")
-        assert isinstance(report, _Started)
         self.endpoint = report.endpoint
         self._reader = threading.Thread(target=self._read, name="embedded-aws-reports", daemon=True)
         self._reader.start()
@@ -174,14 +170,14 @@ class AwsProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(STOP_TIMEOUT_SECONDS)
-        self._reports.put(_Failed("stopped"))  # ends the reader
+        self._reports.put(None)  # ends the reader
         if self._reader is not None:
             self._reader.join(STOP_TIMEOUT_SECONDS)
 
     def _read(self) -> None:
         while True:
             report = self._reports.get()
-            if isinstance(report, _Failed):
+            if report is None:
                 return
             try:
                 self._hand_on(report)

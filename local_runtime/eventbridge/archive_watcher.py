@@ -35,13 +35,10 @@ def as_delivered(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 class ArchiveWatcher:
     def __init__(self, buses: Mapping[str, PutEvents] | None = None) -> None:
-        """`buses`: archive name → the put_events of the local bus whose events it keeps."""
+        """`buses`: archive name → the put_events of the local bus whose events it keeps (in the
+        runtime, a report to it: local_runtime.aws.process, which waits for the bus to run)."""
         self._buses = dict(buses or {})
         self._seen: dict[tuple[str, str, str], int] = {}
-
-    def bind(self, archive: str, put_events: PutEvents) -> None:
-        """Routes what `archive` keeps from now on (the runtime binds its buses once they run)."""
-        self._buses[archive] = put_events
 
     def new_events(self) -> dict[str, list[dict[str, Any]]]:
         """Each archive's events since the last call, as EventBridge delivers them."""
