@@ -28,5 +28,6 @@ WRITE_UNITS = {
     "dynamodb.UpdateItem": 2,  # the session's ledger entry, on a ~2 KB item
     "dynamodb.PutItem": 2,
 }
-SESSION_TRANSACTION_WRITE_UNITS = 2 * 2 + 2 * 1  # the ~2 KB session put and the interview check
+# The ~2 KB session put, the interview's expiry and the candidate's retention (sessions.py).
+SESSION_TRANSACTION_WRITE_UNITS = 2 * 2 + 2 * 1 + 2 * 1
 READ_UNITS_PER_BATCH_GET_ITEM = 1
