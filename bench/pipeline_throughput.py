@@ -285,9 +285,8 @@ class Floor:
     """The pipeline's AWS requests for N bookings, sent straight to an embedded AWS."""
 
     def __init__(self, endpoint: str, run: PipelineRun, concurrency: int) -> None:
-        bookings = run.bookings
-        self.bookings = bookings
-        self.slots = math.ceil(bookings / SEATS_PER_SLOT)
+        self.bookings = run.bookings
+        self.slots = math.ceil(run.bookings / SEATS_PER_SLOT)
         session = aws_session()
         # As many connections as threads; like the functions, standard retries.
         config = Config(max_pool_connections=concurrency, retries={"mode": "standard", "max_attempts": 3})
@@ -301,12 +300,10 @@ class Floor:
         self.sent: Counter[str] = Counter()
         for client in (self.dynamodb, self.lambda_, self.sesv2, self.scheduler, self.events):
             client.meta.events.register("before-send", self._count)
-        template = StackTemplate()
-        (source,) = [s for s in template.stream_sources() if s.function_id == "CreateSessionFunction"]
-        environment = Resolver(template, LOCAL_PARAMETERS).environment(source.function_id)
+        resolver = Resolver(StackTemplate(), LOCAL_PARAMETERS)
+        environment = resolver.environment("CreateSessionFunction")
         self.tables = table_names()
-        publisher = Resolver(template, LOCAL_PARAMETERS).environment("DomainEventsFunction")
-        self.event_bus = publisher["EVENT_BUS_NAME"]
+        self.event_bus = resolver.environment("DomainEventsFunction")["EVENT_BUS_NAME"]
         self.schedule_target: TargetTypeDef = {
             "Arn": environment["SCHEDULE_TARGET_ARN"],
             "RoleArn": environment["SCHEDULER_ROLE_ARN"],
