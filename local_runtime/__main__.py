@@ -71,6 +71,11 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="template parameter value"
     )
     parser.add_argument("--ready-file", type=Path, help="write where everything is, as JSON, once ready")
+    parser.add_argument(
+        "--aws-request-log",
+        type=Path,
+        help="write every request the embedded AWS serves to this file, a JSON line each (benchmarks)",
+    )
     args = parser.parse_args(argv)
     parameters = {}
     for item in args.param:
@@ -91,6 +96,7 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
         demo=not args.no_demo,
         parameters=parameters,
         ready_file=args.ready_file.resolve() if args.ready_file else None,
+        aws_request_log=args.aws_request_log.resolve() if args.aws_request_log else None,
         drain_seconds=max(0.0, args.drain_seconds),
         persist=args.persist,
         async_retry_delays=FAST_RETRY_DELAYS if args.fast_retries else defaults.async_retry_delays,

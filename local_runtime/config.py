@@ -44,6 +44,7 @@ class RuntimeConfig:
     ready_file: Path | None = None  # written as JSON once the runtime is ready
     drain_seconds: float = DEFAULT_DRAIN_SECONDS  # on Ctrl-C, how long accepted work may take
     persist: bool = False  # keep tables and buckets in state_dir across restarts
+    aws_request_log: Path | None = None  # every request the embedded AWS serves, for a replay
 
     @property
     def state_file(self) -> Path:

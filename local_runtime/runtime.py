@@ -96,6 +96,9 @@ def worker_environment(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ENDPOINT_URL_LAMBDA": invoke_url,
+        # Lambda's runtime identifier: the SDKs and Powertools add it to each request's user agent,
+        # which is how the embedded AWS's request log tells the functions' requests from the runtime's.
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
@@ -174,7 +177,11 @@ class LocalRuntime:
         if endpoint is None:
             self._mail = MailHandOff([self.outbox.deliver, self._publish_ses_events])
             self._embedded = AwsProcess(
-                config.host, config.aws_port, archives=self.template.event_archives(), on_mail=self._mail
+                config.host,
+                config.aws_port,
+                archives=self.template.event_archives(),
+                on_mail=self._mail,
+                request_log=config.aws_request_log,
             )
             endpoint = self._embedded.start()
         else:

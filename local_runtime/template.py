@@ -68,6 +68,7 @@ class FunctionSpec:
     memory_mb: int = 128
     layer_dirs: tuple[Path, ...] = ()  # each layer's content folder, in the template's order
     reserved_concurrency: Any = None  # ReservedConcurrentExecutions, unresolved: may hold Fn::If
+    runtime: str = "python3.12"  # the Lambda runtime's identifier
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class StackTemplate:
                 # SAM appends a function's own layers to the global ones.
                 layer_dirs=self._layer_dirs([*globals_.get("Layers", []), *props.get("Layers", [])]),
                 reserved_concurrency=props.get("ReservedConcurrentExecutions"),
+                runtime=str(props.get("Runtime", globals_.get("Runtime", FunctionSpec.runtime))),
             )
         return specs
 

@@ -12,12 +12,14 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
 from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions
+from local_runtime.aws.request_log import RecordedRequest, RequestLog
 from local_runtime.aws.s3_post_policy import PostPolicyCheck
 from local_runtime.servers import BackgroundServer, read_body
 
@@ -30,14 +32,19 @@ log = logging.getLogger("local_runtime.aws")
 MAX_SHARD_ITERATORS = 1000
 
 AfterRequest = Callable[[], None]
+Record = Callable[[RecordedRequest], None]
 
 
 class SerialisedApp:
-    """Runs a WSGI app one request at a time, then the after-request hooks, under one lock."""
+    """Runs a WSGI app one request at a time, then the after-request hooks, under one lock; with
+    `record`, hands it each request as served, in that order."""
 
-    def __init__(self, app: WSGIApplication, after_request: Iterable[AfterRequest] = ()) -> None:
+    def __init__(
+        self, app: WSGIApplication, after_request: Iterable[AfterRequest] = (), record: Record | None = None
+    ) -> None:
         self._app = app
         self._after_request = list(after_request)
+        self._record = record
         self._lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,6 +69,8 @@ class SerialisedApp:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+            if self._record is not None:
+                self._record(RecordedRequest.of(environ, body, response["status"]))
             for hook in self._after_request:
                 try:
                     hook()
@@ -109,13 +118,18 @@ class ShardIteratorPruner:
 
 class EmbeddedAws:
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, after_request: Iterable[AfterRequest] = ()
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        after_request: Iterable[AfterRequest] = (),
+        request_log: Path | None = None,
     ) -> None:
         moto_transactions.install()
         moto_sesv2.install()
         moto_streams.install()
+        self._request_log = RequestLog(request_log) if request_log else None
         serialised = SerialisedApp(
-            CachedDispatcher(create_backend_app), [ShardIteratorPruner(), *after_request]
+            CachedDispatcher(create_backend_app), [ShardIteratorPruner(), *after_request], self._request_log
         )
         # Policy checks parse the upload outside the lock; moto then stores it as S3 would.
         app = PostPolicyCheck(serialised)
@@ -131,3 +145,5 @@ class EmbeddedAws:
 
     def stop(self) -> None:
         self._server.stop()
+        if self._request_log is not None:
+            self._request_log.close()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
+from pathlib import Path
 from typing import Any
 
 from local_runtime.aws.embedded import AfterRequest, EmbeddedAws
@@ -84,7 +85,9 @@ class _Reporter:
         self._reports.put(report)
 
 
-def _serve(host: str, port: int, archives: list[str], reporter: _Reporter, stop: Event) -> None:
+def _serve(
+    host: str, port: int, archives: list[str], request_log: Path | None, *, reporter: _Reporter, stop: Event
+) -> None:
     """The process: serves the embedded AWS and reports what it saw, until told to stop or orphaned."""
     # Ctrl-C reaches the whole process group; the runtime, not this process, decides when to stop,
     # after it has drained the work that still needs the embedded AWS.
@@ -95,7 +98,7 @@ def _serve(host: str, port: int, archives: list[str], reporter: _Reporter, stop:
         ArchiveWatcher({name: reporter.archived(name) for name in archives}),
     ]
     try:
-        aws = EmbeddedAws(host, port, after_request=watchers)
+        aws = EmbeddedAws(host, port, after_request=watchers, request_log=request_log)
         endpoint = aws.start()
     except Exception as error:  # a port in use, most often: said in the runtime's own terms
         reporter.started(None, f"{type(error).__name__}: {error}")
@@ -111,7 +114,8 @@ def _serve(host: str, port: int, archives: list[str], reporter: _Reporter, stop:
 class AwsProcess:
     """Starts the embedded AWS in a process of its own; calls `on_mail` with each email it accepted
     and routes the events of each of `archives` to the bus bound to it (`bind`), in order, from a
-    thread here. As a queue of the runtime's drain, it is idle once it has handed on all it was told."""
+    thread here. As a queue of the runtime's drain, it is idle once it has handed on all it was told.
+    With `request_log`, every request it serves is written there (request_log.py)."""
 
     def __init__(
         self,
@@ -119,6 +123,7 @@ class AwsProcess:
         port: int = 0,
         archives: Iterable[str] = (),
         on_mail: Callable[[SentEmail], object] = lambda _sent: None,
+        request_log: Path | None = None,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._reports: Queue[_Report] = context.Queue()
@@ -126,7 +131,8 @@ class AwsProcess:
         self._reported: Synchronized[int] = context.Value("q", 0)
         self._process = context.Process(
             target=_serve,
-            args=(host, port, list(archives), _Reporter(self._reports, self._reported), self._stop),
+            args=(host, port, list(archives), request_log),
+            kwargs={"reporter": _Reporter(self._reports, self._reported), "stop": self._stop},
             name="embedded-aws",
             daemon=True,
         )

@@ -130,7 +130,16 @@ class TestInvokeApi:
         assert 0 < answer["remaining_ms"] <= 2000
 
     def test_function_gets_the_template_environment_and_local_endpoints(self, runtime, lambda_client):
-        names = ["RECORDS_BUCKET", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_REGION", "PYTHONPATH"]
+        """Lambda's defined runtime environment variables (Lambda developer guide,
+        configuration-envvars) include AWS_EXECUTION_ENV, AWS_Lambda_ and the runtime's id."""
+        names = [
+            "RECORDS_BUCKET",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_LAMBDA",
+            "AWS_REGION",
+            "AWS_EXECUTION_ENV",
+            "PYTHONPATH",
+        ]
         response = lambda_client.invoke(
             FunctionName="ProbeFunction", Payload=json.dumps({"action": "environment", "names": names})
         )
@@ -140,6 +149,7 @@ class TestInvokeApi:
             "AWS_ENDPOINT_URL": runtime.info.aws_endpoint,
             "AWS_ENDPOINT_URL_LAMBDA": runtime.info.invoke_url,
             "AWS_REGION": "us-east-1",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",  # the fixture template's Globals Runtime
             "PYTHONPATH": None,
         }
 

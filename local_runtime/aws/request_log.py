@@ -1,0 +1,129 @@
+"""A log of the requests the embedded AWS served, in the order it served them, to send again.
+
+`bench/pipeline_throughput.py` replays the functions' requests of a timed run against a fresh
+embedded AWS: the floor the pipeline is measured against is then the very requests the functions
+made, bodies and expressions included, not a model of them. The runtime writes the log when it is
+started with `--aws-request-log`; nothing else records requests.
+
+One JSON document per line, written under the embedded AWS's lock, so the lines are in the order
+the requests took effect.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+# What an SDK running in Lambda adds to its user agent (exec-env/$AWS_EXECUTION_ENV); the local
+# runtime gives each function's workers AWS_EXECUTION_ENV as Lambda does.
+LAMBDA_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    at: float  # epoch seconds, when it was served
+    connection: str  # the client's address and port: requests on one connection came one by one
+    method: str
+    path: str  # with the query string
+    headers: dict[str, str]
+    body: bytes
+    status: int  # what the embedded AWS answered
+
+    @classmethod
+    def of(cls, environ: WSGIEnvironment, body: bytes, status: str) -> RecordedRequest:
+        headers = {
+            name[5:].replace("_", "-").title(): str(value)
+            for name, value in environ.items()
+            if name.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING")
+        return cls(
+            at=time.time(),
+            connection=f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
+            method=environ["REQUEST_METHOD"],
+            path=environ.get("PATH_INFO", "/") + (f"?{query}" if query else ""),
+            headers=headers,
+            body=body,
+            status=int(status.split(" ", 1)[0]),
+        )
+
+    @property
+    def from_function(self) -> bool:
+        """Sent by a function's SDK, not by the runtime's own readers and pollers."""
+        return LAMBDA_USER_AGENT_MARK in self.headers.get("User-Agent", "")
+
+    @property
+    def action(self) -> str:
+        """The service and operation, e.g. `dynamodb.UpdateItem` or `scheduler POST /schedules`."""
+        service = self._service()
+        target = self.headers.get("X-Amz-Target")
+        if target:
+            return f"{service}.{target.rsplit('.', 1)[-1]}"
+        return f"{service} {self.method} /{self.path.lstrip('/').split('/', 1)[0].split('?', 1)[0]}"
+
+    def _service(self) -> str:
+        # Authorization: AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, ...
+        credential = self.headers.get("Authorization", "").partition("Credential=")[2]
+        parts = credential.split(",", 1)[0].split("/")
+        return parts[3] if len(parts) > 3 else "unknown"
+
+    def to_json(self) -> str:
+        document = {
+            "at": self.at,
+            "connection": self.connection,
+            "method": self.method,
+            "path": self.path,
+            "headers": self.headers,
+            "body": base64.b64encode(self.body).decode("ascii"),
+            "status": self.status,
+        }
+        return json.dumps(document, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str) -> RecordedRequest:
+        document = json.loads(line)
+        return cls(
+            at=document["at"],
+            connection=document["connection"],
+            method=document["method"],
+            path=document["path"],
+            headers=document["headers"],
+            body=base64.b64decode(document["body"]),
+            status=document["status"],
+        )
+
+
+class RequestLog:
+    """Appends each request to a file, a line each, flushed as written (the reader may be another
+    process, reading while the embedded AWS still runs)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = path.open("w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def __call__(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._file.write(request.to_json() + "\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def read_request_log(path: Path) -> Iterator[RecordedRequest]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.endswith("\n"):  # a line still being written is not a request yet
+                yield RecordedRequest.from_json(line)
