@@ -74,7 +74,8 @@ def parse_args(argv: Sequence[str] | None = None) -> RuntimeConfig:
     parser.add_argument(
         "--aws-request-log",
         type=Path,
-        help="write every request the embedded AWS serves to this file, a JSON line each (benchmarks)",
+        help="write every request the embedded AWS serves, bodies and all (personal data too), "
+        "to this file, a JSON line each: for benchmarks on made-up data",
     )
     args = parser.parse_args(argv)
     parameters = {}

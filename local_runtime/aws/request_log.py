@@ -3,7 +3,9 @@
 `bench/pipeline_throughput.py` replays the functions' requests of a timed run against a fresh
 embedded AWS: the floor the pipeline is measured against is then the very requests the functions
 made, bodies and expressions included, not a model of them. The runtime writes the log when it is
-started with `--aws-request-log`; nothing else records requests.
+started with `--aws-request-log`; nothing else records requests. The log holds the bodies as
+sent, so the personal data in them too: it is for benchmarks on made-up data, never for a run on
+real candidates.
 
 One JSON document per line, written under the embedded AWS's lock, so the lines are in the order
 the requests took effect.
