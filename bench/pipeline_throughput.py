@@ -10,10 +10,11 @@ from a thread pool, and the clock stops when N emails are in the outbox.
 Floor: the runtime writes every request its embedded AWS serves to a log (--aws-request-log). The
 functions' requests (their SDKs' user agents carry exec-env/AWS_Lambda_) made while the clock ran
 are replayed, bodies and expressions as sent, in the order they were served, to a fresh embedded
-AWS in its own process, from as many threads; a request waits for the one before it on its
-recorded connection, as its client did. The functions' requests before the clock (the job, the
-candidates, the slots) are replayed first, one at a time and untimed, so each timed request meets
-the state its original met; `floor_answered_as_in_pipeline` says how many got the same status.
+AWS in its own process, from as many threads; a request waits until every request served before it
+arrived has been answered, as its client may have waited for one of them. The functions' requests
+before the clock (the job, the candidates, the slots) are replayed first, one at a time and
+untimed, so each timed request meets the state its original met; `floor_answered_as_in_pipeline`
+says how many got the same status.
 Stream polling, the scheduler's reads, SES's event publishing, the HTTP gateway, JWT checks, the
 Invoke API and the worker processes are the pipeline's own cost: in AWS they are Lambda's,
 Scheduler's, SES's and API Gateway's.
@@ -26,6 +27,7 @@ descendants). Prints `name: value` lines; the run takes about a minute for N=500
 from __future__ import annotations
 
 import argparse
+import bisect
 import http.client
 import math
 import os
@@ -272,25 +274,43 @@ class Replay:
         return response.status
 
     def run(self, requests: Sequence[RecordedRequest], pool: ThreadPoolExecutor) -> Counter[str]:
-        """Sends them from the pool in their order; a request waits for the one before it on its
-        recorded connection, as its client did. Returns the mismatched answers by action."""
-        previous: dict[str, threading.Event] = {}
-        steps = []
-        for request in requests:
-            done = threading.Event()
-            steps.append((request, previous.get(request.connection), done))
-            previous[request.connection] = done
+        """Sends them from the pool in their order. A request waits until every request served
+        before it arrived has been answered here: its client may have sent it because of one of
+        their answers. Returns the mismatched answers by action."""
+        served = [request.at for request in requests]
+        done = Completed(len(requests))
 
-        def step(item: tuple[RecordedRequest, threading.Event | None, threading.Event]) -> str | None:
-            request, after, done = item
-            if after is not None:
-                after.wait()  # submitted earlier to the same first-in, first-out pool: it runs first
+        def step(index: int) -> str | None:
+            request = requests[index]
+            done.wait_for_first(bisect.bisect_left(served, request.arrived, hi=index))
             try:
                 return None if self.send(request) == request.status else request.action
             finally:
-                done.set()
+                done.add(index)
 
-        return Counter(action for action in pool.map(step, steps) if action is not None)
+        return Counter(action for action in pool.map(step, range(len(requests))) if action is not None)
+
+
+class Completed:
+    """Which of n numbered steps are done, and how many of the first are all done."""
+
+    def __init__(self, steps: int) -> None:
+        self._done = [False] * steps
+        self._prefix = 0
+        self._changed = threading.Condition()
+
+    def add(self, index: int) -> None:
+        with self._changed:
+            self._done[index] = True
+            while self._prefix < len(self._done) and self._done[self._prefix]:
+                self._prefix += 1
+            self._changed.notify_all()
+
+    def wait_for_first(self, count: int) -> None:
+        """Steps are taken from a first-in, first-out pool in order, so the first `count` run or
+        have run: this cannot wait forever."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._prefix >= count)
 
 
 def run_floor(run: PipelineRun, concurrency: int) -> FloorRun:

@@ -11,6 +11,7 @@ import io
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,7 @@ class SerialisedApp:
             return chunks.append
 
         chunks: list[bytes] = []
+        arrived = time.time()
         with self._lock:
             result = self._app(environ, capture)
             try:
@@ -70,7 +72,7 @@ class SerialisedApp:
                 if close is not None:
                     close()
             if self._record is not None:
-                self._record(RecordedRequest.of(environ, body, response["status"]))
+                self._record(RecordedRequest.of(environ, body, response["status"], arrived))
             for hook in self._after_request:
                 try:
                     hook()

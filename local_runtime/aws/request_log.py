@@ -32,7 +32,8 @@ LAMBDA_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    at: float  # epoch seconds, when it was served
+    arrived: float  # epoch seconds, when it was read, before it waited for the lock
+    at: float  # when it was served: every request served before another arrived came before it
     connection: str  # the client's address and port: requests on one connection came one by one
     method: str
     path: str  # with the query string
@@ -41,7 +42,7 @@ class RecordedRequest:
     status: int  # what the embedded AWS answered
 
     @classmethod
-    def of(cls, environ: WSGIEnvironment, body: bytes, status: str) -> RecordedRequest:
+    def of(cls, environ: WSGIEnvironment, body: bytes, status: str, arrived: float) -> RecordedRequest:
         headers = {
             name[5:].replace("_", "-").title(): str(value)
             for name, value in environ.items()
@@ -51,6 +52,7 @@ class RecordedRequest:
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         query = environ.get("QUERY_STRING")
         return cls(
+            arrived=arrived,
             at=time.time(),
             connection=f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
             method=environ["REQUEST_METHOD"],
@@ -82,6 +84,7 @@ class RecordedRequest:
 
     def to_json(self) -> str:
         document = {
+            "arrived": self.arrived,
             "at": self.at,
             "connection": self.connection,
             "method": self.method,
@@ -96,6 +99,7 @@ class RecordedRequest:
     def from_json(cls, line: str) -> RecordedRequest:
         document = json.loads(line)
         return cls(
+            arrived=document["arrived"],
             at=document["at"],
             connection=document["connection"],
             method=document["method"],
