@@ -34,7 +34,7 @@ LAMBDA_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
 class RecordedRequest:
     arrived: float  # epoch seconds, when it was read, before it waited for the lock
     at: float  # when it was served: every request served before another arrived came before it
-    connection: str  # the client's address and port: requests on one connection came one by one
+    connection: str  # the client's address and port, for a reader of the log (the replay orders by time)
     method: str
     path: str  # with the query string
     headers: dict[str, str]
