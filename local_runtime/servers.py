@@ -27,9 +27,10 @@ def read_body(environ: WSGIEnvironment, limit: int | None = None) -> bytes:
     return bytes(stream.read(length)) if length else b""
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
+class QuietRequestHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No access log line per request."""
+        """No access log line per request. Not only silenced by the logger's level: werkzeug
+        formats the line (the path decoded, the date) before the logger could drop it."""
 
 
 class BackgroundServer:
@@ -39,7 +40,7 @@ class BackgroundServer:
         app: WSGIApplication,
         host: str = "127.0.0.1",
         port: int = 0,
-        request_handler: type[WSGIRequestHandler] = _QuietRequestHandler,
+        request_handler: type[WSGIRequestHandler] = QuietRequestHandler,
     ) -> None:
         self.name = name
         self._app = app

@@ -22,7 +22,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions
 from local_runtime.aws.request_log import RecordedRequest, RequestLog
 from local_runtime.aws.s3_post_policy import PostPolicyCheck
-from local_runtime.servers import BackgroundServer, read_body
+from local_runtime.servers import BackgroundServer, QuietRequestHandler, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -82,6 +82,11 @@ class SerialisedApp:
         return chunks
 
 
+class _AwsRequestHandler(QuietRequestHandler, MotoRequestHandler):
+    """moto's handler (S3's metadata headers kept as sent), without the access log line: formatting
+    it took the interpreter from the request holding the lock, one line per request."""
+
+
 class CachedDispatcher(DomainDispatcherApplication):
     """moto's dispatcher, remembering which backend serves each host. moto's finds it anew for
     every request, listing its package folder and trying its URL patterns (about 0.6 ms); the
@@ -135,7 +140,7 @@ class EmbeddedAws:
         )
         # Policy checks parse the upload outside the lock; moto then stores it as S3 would.
         app = PostPolicyCheck(serialised)
-        self._server = BackgroundServer("aws", app, host, port, request_handler=MotoRequestHandler)
+        self._server = BackgroundServer("aws", app, host, port, request_handler=_AwsRequestHandler)
 
     @property
     def endpoint(self) -> str:

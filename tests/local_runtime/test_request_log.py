@@ -1,5 +1,6 @@
 """The embedded AWS's request log, and the benchmark floor's replay of it to another embedded AWS."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 from bench.pipeline_throughput import Replay
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.process import AwsProcess
-from local_runtime.aws.request_log import RecordedRequest, read_request_log
+from local_runtime.aws.request_log import RecordedRequest, RequestLog, read_request_log
 from local_runtime.template import LOCAL_REGION
 
 TABLE = "things"
@@ -96,3 +97,22 @@ def test_a_replay_to_a_fresh_embedded_aws_gets_the_same_answers_and_leaves_the_s
         aws.stop()
     assert mismatched == {}
     assert sorted(item["id"]["S"] for item in items) == ["a", "b"]
+
+
+def test_the_log_writes_requests_in_the_order_handed_over_while_open_and_the_rest_on_close(tmp_path: Path):
+    path = tmp_path / "requests.jsonl"
+    log = RequestLog(path)
+    requests = [
+        RecordedRequest(float(n), float(n), "127.0.0.1:1", "POST", "/", {}, f"request {n}".encode(), 200)
+        for n in range(3)
+    ]
+    log(requests[0])
+    # The writer runs on its own interval, so the reader (another process, in the benchmark) waits.
+    deadline = time.monotonic() + 40 * RequestLog.WRITE_INTERVAL_SECONDS
+    while not list(read_request_log(path)) and time.monotonic() < deadline:
+        time.sleep(RequestLog.WRITE_INTERVAL_SECONDS / 5)
+    assert list(read_request_log(path)) == requests[:1]
+    log(requests[1])
+    log(requests[2])
+    log.close()
+    assert list(read_request_log(path)) == requests
