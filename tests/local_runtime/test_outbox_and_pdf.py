@@ -4,6 +4,7 @@ real PDF whose text pypdf extracts."""
 import email
 import email.policy
 import io
+import logging
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -36,6 +37,34 @@ def test_interview_link_is_found_in_html_only_mail():
     message = EmailMessage()
     message.set_content('<a href="https://i.example.com/?session_key=abc&amp;x=1">Join</a>', subtype="html")
     assert find_interview_link(bytes(message)) == "https://i.example.com/?session_key=abc&x=1"
+
+
+def test_interview_link_is_found_in_a_base64_part_in_another_charset():
+    message = EmailMessage()
+    message.set_content(f"Entretien à 10 h : {LINK}", charset="iso-8859-1", cte="base64")
+    assert b"session_key" not in bytes(message)  # only found by undoing the transfer encoding
+    assert find_interview_link(bytes(message)) == LINK
+
+
+def test_a_part_in_a_charset_python_does_not_know_is_skipped_not_fatal():
+    raw = (
+        b"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain; charset=x-unknown\r\n\r\nhttps://i.example.com/?session_key=no\r\n--b\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n<a href='https://i.example.com/?session_key=yes'>\r\n--b--\r\n"
+    )
+    assert find_interview_link(raw) == "https://i.example.com/?session_key=yes"
+
+
+def test_the_console_line_shows_the_decoded_subject_and_the_link(tmp_path, caplog):
+    message = email.message_from_bytes(invitation(), policy=email.policy.default)
+    message.replace_header("Subject", "Votre entretien — Acme")  # sent as an RFC 2047 encoded word
+    raw = bytes(message)
+    assert b"=?utf-8?" in raw
+    with caplog.at_level(logging.INFO, logger="local_runtime.outbox"):
+        Outbox(tmp_path).deliver(SentEmail("id-1", "from@example.com", ("to@example.com",), raw))
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "'Votre entretien — Acme'" in line
+    assert f"link {LINK}" in line
 
 
 def test_mail_without_a_link_has_none():
