@@ -10,6 +10,7 @@ from typing import Final
 from local_runtime.aws.state import STATE_FILE_NAME
 from local_runtime.lambda_.async_invoke import LAMBDA_RETRY_DELAYS
 from local_runtime.shutdown import DEFAULT_DRAIN_SECONDS
+from local_runtime.streams.poller import POLL_INTERVAL_SECONDS
 from local_runtime.template import REPO_ROOT, TEMPLATE_PATH
 
 # Parameters that have no default in the template, given values that work on one machine.
@@ -39,7 +40,7 @@ class RuntimeConfig:
     demo: bool = True
     parameters: Mapping[str, str] = field(default_factory=dict)  # overrides of LOCAL_PARAMETERS
     async_retry_delays: tuple[float, ...] = LAMBDA_RETRY_DELAYS  # FAST_RETRY_DELAYS with --fast-retries
-    stream_poll_interval: float = 0.15
+    stream_poll_interval: float = POLL_INTERVAL_SECONDS
     stream_retry_delay: float = 0.2
     ready_file: Path | None = None  # written as JSON once the runtime is ready
     drain_seconds: float = DEFAULT_DRAIN_SECONDS  # on Ctrl-C, how long accepted work may take

@@ -45,11 +45,15 @@ log = logging.getLogger("local_runtime.stream")
 SHARD_REFRESH_SECONDS = 5.0
 # GetRecords returns at most this many records.
 GET_RECORDS_LIMIT = 1000
+# "Lambda polls shards in your DynamoDB stream for records at a base rate of 4 times per second"
+# (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html, "Polling and batching streams"); a
+# shard that had records is read again at once. Polling faster only costs the embedded AWS reads.
+POLL_INTERVAL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
 class PollerSettings:
-    poll_interval_seconds: float = 0.15
+    poll_interval_seconds: float = POLL_INTERVAL_SECONDS
     retry_delay_seconds: float = 0.2
     # After a polling pass that failed, the wait before the next: doubled each time, up to the
     # maximum, and back to the first once a pass gets through.

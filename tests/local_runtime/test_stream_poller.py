@@ -4,11 +4,14 @@ and the records it had in hand are delivered, not skipped. With a fake DynamoDB 
 import json
 import logging
 import threading
+import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
+from local_runtime.config import RuntimeConfig
 from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.streams.poller import PollerSettings, StreamPoller
 from local_runtime.template import StreamSource
@@ -147,3 +150,46 @@ def test_a_batch_whose_invocation_raised_is_delivered_again_not_skipped(caplog):
 
     assert function.batches[0] == ["100", "200"]
     assert any("polling failed unexpectedly" in r.getMessage() for r in caplog.records)
+
+
+class TimedStreams(FakeStreams):
+    """Notes when each GetRecords came, and whether it found records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[tuple[float, bool]] = []
+        self.idle_reads = threading.Event()
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        answer = super().get_records(ShardIterator=ShardIterator, Limit=Limit)
+        self.reads.append((time.monotonic(), bool(answer["Records"])))
+        if sum(1 for _, found in self.reads if not found) >= 4:
+            self.idle_reads.set()
+        return answer
+
+
+def test_an_idle_shard_is_read_at_lambdas_base_rate_of_four_times_a_second():
+    """with-ddb (Lambda developer guide), "Polling and batching streams": "Lambda polls shards in
+    your DynamoDB stream for records at a base rate of 4 times per second". The runtime's default
+    settings, so an idle stream costs the embedded AWS no more reads than it would cost in AWS."""
+    streams, function = TimedStreams(), Function()
+    poller = StreamPoller(
+        SOURCE,
+        stream_arn=STREAM_ARN,
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:ProbeFunction",
+        streams=streams,  # type: ignore[arg-type]
+        invoke=function,
+        send_to_destination=None,
+        settings=PollerSettings(),
+    )
+    poller.start()
+    try:
+        assert function.two_records.wait(10.0)
+        assert streams.idle_reads.wait(10.0)
+    finally:
+        poller.stop()
+
+    assert RuntimeConfig().stream_poll_interval == PollerSettings().poll_interval_seconds == 0.25
+    idle = [at for at, found in streams.reads if not found]
+    # A wait is at least its interval; a loaded machine only makes it longer.
+    assert all(later - earlier >= 0.25 - 0.01 for earlier, later in pairwise(idle))
