@@ -104,7 +104,7 @@ class Function:
         return InvocationResult(json.dumps({"batchItemFailures": []}).encode())
 
 
-def run_poller(streams: FakeStreams, function: Function) -> StreamPoller:
+def run_poller(streams: FakeStreams, function: Function, settings: PollerSettings = FAST) -> StreamPoller:
     poller = StreamPoller(
         SOURCE,
         stream_arn=STREAM_ARN,
@@ -112,7 +112,7 @@ def run_poller(streams: FakeStreams, function: Function) -> StreamPoller:
         streams=streams,  # type: ignore[arg-type]
         invoke=function,
         send_to_destination=None,
-        settings=FAST,
+        settings=settings,
     )
     poller.start()
     return poller
@@ -173,16 +173,7 @@ def test_an_idle_shard_is_read_at_lambdas_base_rate_of_four_times_a_second():
     your DynamoDB stream for records at a base rate of 4 times per second". The runtime's default
     settings, so an idle stream costs the embedded AWS no more reads than it would cost in AWS."""
     streams, function = TimedStreams(), Function()
-    poller = StreamPoller(
-        SOURCE,
-        stream_arn=STREAM_ARN,
-        function_arn="arn:aws:lambda:us-east-1:123456789012:function:ProbeFunction",
-        streams=streams,  # type: ignore[arg-type]
-        invoke=function,
-        send_to_destination=None,
-        settings=PollerSettings(),
-    )
-    poller.start()
+    poller = run_poller(streams, function, PollerSettings())
     try:
         assert function.two_records.wait(10.0)
         assert streams.idle_reads.wait(10.0)
