@@ -22,7 +22,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from local_runtime.aws import moto_sesv2, moto_streams, moto_transactions
 from local_runtime.aws.request_log import RecordedRequest, RequestLog
 from local_runtime.aws.s3_post_policy import PostPolicyCheck
-from local_runtime.servers import BackgroundServer, QuietRequestHandler, read_body
+from local_runtime.servers import BackgroundServer, KeepAliveRequestHandler, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -82,9 +82,10 @@ class SerialisedApp:
         return chunks
 
 
-class _AwsRequestHandler(QuietRequestHandler, MotoRequestHandler):
-    """moto's handler (S3's metadata headers kept as sent), without the access log line: formatting
-    it took the interpreter from the request holding the lock, one line per request."""
+class _AwsRequestHandler(KeepAliveRequestHandler, MotoRequestHandler):
+    """moto's handler (S3's metadata headers kept as sent), keeping each client's connection
+    between requests, and without the access log line: formatting it took the interpreter from
+    the request holding the lock, one line per request."""
 
 
 class CachedDispatcher(DomainDispatcherApplication):
