@@ -9,18 +9,11 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import EmbeddedAws
 from local_runtime.servers import BackgroundServer, KeepAliveRequestHandler, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-SESSION = {
-    "aws_access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-    "aws_secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    "region_name": "us-east-1",
-}
 
 
 def echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -95,11 +88,13 @@ def test_stopping_the_server_closes_the_connections_it_kept_open():
     connection.close()
 
 
-def test_the_embedded_aws_keeps_botocores_connections_and_s3_metadata_with_underscores():
+def test_the_embedded_aws_keeps_botocores_connections_and_s3_metadata_with_underscores(
+    boto_session: boto3.Session,
+):
     aws = EmbeddedAws()
     endpoint = aws.start()
     try:
-        s3 = boto3.Session(**SESSION).client("s3", endpoint_url=endpoint)
+        s3 = boto_session.client("s3", endpoint_url=endpoint)
         s3.create_bucket(Bucket="keep-alive-test")
         s3.put_object(
             Bucket="keep-alive-test", Key="k", Body=b"x" * 2_000_000, Metadata={"candidate_ref": "c-1"}
