@@ -33,6 +33,32 @@ def read_body(environ: WSGIEnvironment, limit: int | None = None) -> bytes:
     return bytes(stream.read(length)) if length else b""
 
 
+# A WSGI app's whole answer: its status line, its headers and its body.
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+def collect(app: WSGIApplication, environ: WSGIEnvironment) -> Answer:
+    """Runs a WSGI app to the end of its answer, closing its result as PEP 3333 asks."""
+    answer: list[Any] = []
+    chunks: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], Any]:
+        answer[:] = [status, headers]
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, headers = answer
+    return status, headers, b"".join(chunks)
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """No access log line per request. Not only silenced by the logger's level: werkzeug
@@ -81,30 +107,13 @@ class KeepAliveRequestHandler(QuietRequestHandler):
         if not bodyless:
             self.wfile.write(payload)
 
-    def _answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], bytes]:
-        answer: list[Any] = []
-        chunks: list[bytes] = []
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], Any]:
-            answer[:] = [status, headers]
-            return chunks.append
-
+    def _answer(self, environ: WSGIEnvironment) -> Answer:
         try:
-            result = self.server.app(environ, start_response)
-            try:
-                chunks.extend(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            status, headers = answer
+            return collect(self.server.app, environ)
         except Exception:
             log.exception("%s %s failed", self.command, environ.get("PATH_INFO", ""))
             self.close_connection = True
             return "500 Internal Server Error", [("Content-Type", "text/plain")], b"Internal Server Error"
-        return status, headers, b"".join(chunks)
 
 
 class _ClosingServer(ThreadedWSGIServer):

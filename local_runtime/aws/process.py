@@ -1,13 +1,13 @@
 """The embedded AWS in a process of its own, and what it saw coming back to the runtime.
 
-moto answers one request at a time under a lock (embedded.py). In the runtime's own process the
-request holding that lock shares the interpreter with the HTTP gateway, the stream readers, the
-scheduler, the async queues and the log relays, so every request waits on all of them; in a
+moto answers one request at a time, on a thread of its own (embedded.py). In the runtime's own
+process that thread would share the interpreter with the HTTP gateway, the stream readers, the
+scheduler, the async queues and the log relays, so every request would wait on all of them; in a
 process of its own it has an interpreter, and a core, to itself.
 
 What the runtime learns by reading moto's memory after each request, the mail SES accepted and the
-events the template's archives kept, is read in that process, still under the lock and so in the
-order the requests made it, and comes back over a queue to the listeners here. Until the runtime
+events the template's archives kept, is read in that process, on moto's thread and so in the order
+the requests made it, and comes back over a queue to the listeners here. Until the runtime
 binds an archive to its bus, that archive's events wait here, as they would wait in the archive.
 """
 

@@ -7,8 +7,8 @@ started with `--aws-request-log`; nothing else records requests. The log holds t
 sent, so the personal data in them too: it is for benchmarks on made-up data, never for a run on
 real candidates.
 
-One JSON document per line, written under the embedded AWS's lock, so the lines are in the order
-the requests took effect.
+One JSON document per line, handed over by the embedded AWS's one moto thread as it serves each
+request, so the lines are in the order the requests took effect.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ LAMBDA_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    arrived: float  # epoch seconds, when it was read, before it waited for the lock
+    arrived: float  # epoch seconds, when it was read, before it waited for its turn
     at: float  # when it was served: every request served before another arrived came before it
     connection: str  # the client's address and port, for a reader of the log (the replay orders by time)
     method: str
@@ -115,10 +115,11 @@ class RequestLog:
     is on file within WRITE_INTERVAL_SECONDS (the reader may be another process, reading while the
     embedded AWS still runs).
 
-    The embedded AWS hands each request over under its lock; encoding and writing happen on a
-    thread of this log's own, a batch at a time. Written under the lock, a line cost every request
-    behind it about a millisecond (13 s of the lock's time in a 500-booking run): the write gives
-    up the interpreter to the server's other threads, and the lock's holder waits to get it back.
+    The embedded AWS hands each request over from its moto thread; encoding and writing happen on
+    a thread of this log's own, a batch at a time. Written on moto's turn, a line cost every
+    request behind it about a millisecond (13 s of a 500-booking run, measured when a lock took
+    the place of that thread): the write gives up the interpreter to the server's other threads,
+    and moto waits to get it back.
     Only the recording run paid that, so it made the pipeline slower than the replay it is
     compared with."""
 

@@ -1,5 +1,5 @@
-"""The embedded AWS answers one request at a time, so conditional writes are atomic, and finds
-each host's backend as moto does."""
+"""The embedded AWS answers one request at a time, on one thread, so conditional writes are
+atomic, and finds each host's backend as moto does."""
 
 import io
 import threading
@@ -8,24 +8,27 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from local_runtime.aws.embedded import CachedDispatcher, SerialisedApp
 
 
 class CountingApp:
-    """A WSGI app that notes how many requests it is serving at once."""
+    """A WSGI app that notes how many requests it is serving at once, and on which threads."""
 
     def __init__(self) -> None:
         self.active = 0
         self.most_at_once = 0
         self.bodies: list[bytes] = []
+        self.threads: set[int] = set()
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         with self._lock:
             self.active += 1
             self.most_at_once = max(self.most_at_once, self.active)
+            self.threads.add(threading.get_ident())
         self.bodies.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
         time.sleep(0.01)  # long enough for other threads to arrive if nothing held them back
         with self._lock:
@@ -52,7 +55,18 @@ def test_concurrent_requests_are_served_one_at_a_time():
     assert inner.most_at_once == 1
     assert results == [("200 OK", b"done")] * 16
     assert sorted(inner.bodies) == sorted(f"request {n}".encode() for n in range(16))
-    assert hooks == [0] * 16  # each hook ran after its request, inside the lock
+    assert hooks == [0] * 16  # each hook ran after its request, before the next one began
+    assert len(inner.threads) == 1  # moto's backends are only ever touched from one thread
+
+
+def test_requests_after_close_are_refused():
+    inner = CountingApp()
+    app = SerialisedApp(inner)
+    assert call(app, b"before") == ("200 OK", b"done")
+    app.close()
+    with pytest.raises(RuntimeError):  # the server's handler answers it with a 500
+        call(app, b"after")
+    assert inner.bodies == [b"before"]
 
 
 def test_chunked_body_is_read_whole():
