@@ -43,7 +43,7 @@ class SerialisedApp:
     One thread rather than a lock taken by each server thread: under a lock, each request's holder
     was a different thread, and every handoff waited for the operating system to wake the next
     one (the seventh round of docs/PERFORMANCE.md). The moto thread takes request after request
-    from its queue without giving up its core."""
+    from its queue, with no handoff between them."""
 
     def __init__(
         self, app: WSGIApplication, after_request: Iterable[AfterRequest] = (), record: Record | None = None

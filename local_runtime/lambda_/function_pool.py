@@ -79,8 +79,8 @@ class Worker:
             process_group=0,
         )
         # Below the runtime and the embedded AWS: on AWS a function's code never takes a core
-        # from DynamoDB, and here, with as many workers as cores, a worker that did would delay
-        # every request queued behind the embedded AWS's one thread.
+        # from DynamoDB, and here a worker that did would delay every request queued behind the
+        # embedded AWS's one thread.
         niceness = min(os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, 19)
         os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
         child.close()
