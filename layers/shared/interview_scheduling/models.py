@@ -21,6 +21,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+# Imported for its effect: pynamodb's sessions then share the process's botocore data files.
+from interview_scheduling import aws_clients  # noqa: F401
 from interview_scheduling.attributes import EnumAttribute, TypedMapAttribute
 from interview_scheduling.enums import (
     DEFAULT_CANDIDATE_CUTOFF_MINUTES,

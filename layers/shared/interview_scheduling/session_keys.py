@@ -11,20 +11,36 @@ import base64
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from interview_scheduling import aws_clients
 from interview_scheduling.settings import secret_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 # Labels keep keys made from the one secret for different purposes apart.
 SESSION_KEY_LABEL = b"session-key"
 
 
 @lru_cache(maxsize=1)
-def _secret() -> bytes:
-    # Powertools' parameters cache the value for the life of the execution environment.
+def _secrets() -> "SecretsProvider":
+    # Through the process's own client: Powertools' default provider builds a boto3 session of its
+    # own, and its first client reads botocore's data files again (see aws_clients).
     from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - only functions that derive keys
 
-    value = parameters.get_secret(secret_settings().link_signing_secret, max_age=300)
-    return value.encode() if isinstance(value, str) else bytes(value)
+    return parameters.SecretsProvider(boto3_client=aws_clients.secretsmanager())
+
+
+@lru_cache(maxsize=1)
+def _secret() -> bytes:
+    # Kept for the life of the execution environment.
+    value = _secrets().get(secret_settings().link_signing_secret, max_age=300)
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError("the link-signing secret is neither a string nor binary")
 
 
 def derive(purpose: bytes, *parts: str) -> bytes:
@@ -45,8 +61,6 @@ def key_hash(session_key: str) -> str:
 
 
 def reset() -> None:
-    """Forget the cached secret, here and in Powertools' parameters (tests, local runs)."""
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
-
-    parameters.clear_caches()
+    """Forget the cached secret and the provider that read it (tests, local runs)."""
+    _secrets.cache_clear()
     _secret.cache_clear()
