@@ -184,3 +184,51 @@ def test_an_idle_shard_is_read_at_lambdas_base_rate_of_four_times_a_second():
     idle = [at for at, found in streams.reads if not found]
     # A wait is at least its interval; a loaded machine only makes it longer.
     assert all(later - earlier >= 0.25 - 0.01 for earlier, later in pairwise(idle))
+
+
+class BackloggedStreams(TimedStreams):
+    """A shard holding 25 records: with the source's batch size of 10, two full reads and a part."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records = [stream_record(f"{n:03d}") for n in range(100, 125)]
+        self.read_sizes: list[int] = []
+        self.all_read = threading.Event()
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        answer = super().get_records(ShardIterator=ShardIterator, Limit=Limit)
+        self.read_sizes.append(len(answer["Records"]))
+        if sum(self.read_sizes) == len(self.records):
+            self.all_read.set()
+        return answer
+
+
+def test_a_full_read_is_followed_at_once_and_a_partial_one_after_the_base_interval():
+    """A read that filled its limit leaves more waiting, so the shard is read again without the
+    wait; one that did not has drained the shard, and the next read keeps the base rate instead of
+    asking the embedded AWS again for the few records written meanwhile."""
+    streams, function = BackloggedStreams(), Function()
+    # An interval far longer than the wait below: the backlog is read through only if full reads
+    # are followed without it.
+    poller = run_poller(streams, function, PollerSettings(poll_interval_seconds=30.0))
+    try:
+        assert streams.all_read.wait(20.0)
+        poller.request_stop()
+    finally:
+        poller.stop()
+
+    assert streams.read_sizes[:3] == [10, 10, 5]
+    assert len(streams.read_sizes) == 3  # the partial read was not followed by another one
+
+
+def test_after_a_read_that_found_records_but_not_a_full_page_the_next_read_waits():
+    streams, function = TimedStreams(), Function()  # two records, under the batch size of 10
+    poller = run_poller(streams, function, PollerSettings())
+    try:
+        assert streams.idle_reads.wait(10.0)
+    finally:
+        poller.stop()
+
+    (first, found), (second, _) = streams.reads[:2]
+    assert found
+    assert second - first >= 0.25 - 0.01
