@@ -200,7 +200,7 @@ class StageLog:
     session_batch_ms: list[float]  # each of those invocations' duration
     email_ms: list[float]  # each send_email invocation that succeeded
     retries: int  # invocations that failed and were retried
-    events_put: int  # stream records domain_events put events on the bus for (one PutEvents each)
+    events_put: int  # stream records whose events domain_events put on the bus
     webhook_deliveries: int  # events the bus's rule handed to webhook_delivery
     ses_event_reports: int  # SES events the default bus's rule handed to email_events
 

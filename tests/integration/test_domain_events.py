@@ -221,14 +221,17 @@ def _refusing_put_events(monkeypatch: pytest.MonkeyPatch, refused_interview: str
     client = aws_clients.events()
     original = client.put_events
 
+    def refused(entry: dict[str, Any]) -> bool:
+        interview = json.loads(entry["Detail"])["data"]["interview_id"]
+        return refused_interview is None or interview == refused_interview
+
     def put_events(**arguments: Any) -> Any:
-        details = [json.loads(entry["Detail"]) for entry in arguments["Entries"]]
-        if refused_interview is None or any(d["data"]["interview_id"] == refused_interview for d in details):
-            return {
-                "FailedEntryCount": len(details),
-                "Entries": [{"ErrorCode": "InternalFailure"}] * len(details),
-            }
-        return original(**arguments)
+        # As EventBridge answers: an entry each, in order, a refused one with its error code.
+        entries = arguments["Entries"]
+        accepted = [entry for entry in entries if not refused(entry)]
+        put = iter(original(Entries=accepted)["Entries"] if accepted else [])
+        answers = [{"ErrorCode": "InternalFailure"} if refused(entry) else next(put) for entry in entries]
+        return {"FailedEntryCount": len(entries) - len(accepted), "Entries": answers}
 
     monkeypatch.setattr(client, "put_events", put_events)
 

@@ -54,7 +54,7 @@ def test_a_domain_events_batch_is_read_again_and_its_events_put_with_their_ids(
 
     booked(api, pipeline)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(event_bus, "put", failing("EventBridge was unreachable"))
+        patch.setattr(event_bus, "put_groups", failing("EventBridge was unreachable"))
         discarded = domain_events.process_as_lambda("InterviewsTable")
     stream_arn = domain_events.stream_arns["InterviewsTable"]
     (shard,) = aws.session.client("dynamodbstreams").describe_stream(StreamArn=stream_arn)[

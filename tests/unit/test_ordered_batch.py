@@ -13,7 +13,7 @@ import zlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from interview_scheduling.ordered_batch import Record, process
+from interview_scheduling.ordered_batch import Record, in_rounds, process
 
 
 def record(key: str, n: int) -> Record:
@@ -93,3 +93,26 @@ def test_order_per_key_holds_with_several_consumers_per_shard():
 
     assert results == [[], [], []]
     assert dict(seen) == {f"k{k}": list(range(6)) for k in range(12)}
+
+
+def test_in_rounds_each_round_has_one_record_of_each_key_still_running_in_stream_order():
+    stream = shuffled_stream(keys=4, per_key=3, seed=3)
+    stream += [record("k9", 0)]  # a key with one record only drops out after the first round
+    rounds: list[list[tuple[str, int]]] = []
+
+    def handle_round(records: list[Record]) -> list[Exception | None]:
+        rounds.append([(r["key"], r["n"]) for r in records])
+        return [ValueError("refused") if (r["key"], r["n"]) == ("k1", 0) else None for r in records]
+
+    failures = in_rounds(stream, key_of, handle_round)
+
+    assert [(f.record["key"], f.record["n"]) for f in failures] == [("k1", 0)]
+    # Each key's records in stream order, one per round; k1 held back after its failed first.
+    assert [sorted(r) for r in rounds] == [
+        [("k0", 0), ("k1", 0), ("k2", 0), ("k3", 0), ("k9", 0)],
+        [("k0", 1), ("k2", 1), ("k3", 1)],
+        [("k0", 2), ("k2", 2), ("k3", 2)],
+    ]
+    # Within a round, keys come in the order of their first record in the stream.
+    first_seen = list(dict.fromkeys(r["key"] for r in stream))
+    assert [key for key, _ in rounds[0]] == first_seen

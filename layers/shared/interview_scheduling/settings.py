@@ -107,8 +107,6 @@ class EmailEventSettings(FromEnvironment):
 class EventBusSettings(FromEnvironment):
     # The stack's own EventBridge bus, where the domain events go.
     event_bus_name: str = Field(min_length=1)
-    # Records of different interviews handled at once in one batch (threads; the I/O is boto3).
-    event_workers: int = Field(default=8, ge=1, le=64)
 
 
 class WebhookSettings(FromEnvironment):
