@@ -3,7 +3,9 @@
 Hand-written because Powertools' BatchProcessor handles records one at a time and its async
 processor needs async handlers, while the work here is blocking I/O (DynamoDB, S3, Lambda
 through boto3). A thread pool takes the batch's keys; one key's records run one after another,
-and once one fails the later ones of that key are not run. Only records that failed are
+and once one fails the later ones of that key are not run. Work that goes faster together (one
+request for many records) takes the batch a round at a time instead: the first record of each
+key, then the second, with the same holding back. Only records that failed are
 reported: Lambda retries a stream batch from the lowest failed sequence number, so the held-back
 records (always later in the shard) come again, after the one they waited for
 (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html).
@@ -75,7 +77,7 @@ def in_rounds(
     while groups:
         taken = [group[depth] for group in groups]
         errors = handle_round(taken)
-        failures += [Failure(record, error) for record, error in zip(taken, errors, strict=True) if error]
+        failures += [Failure(r, error) for r, error in zip(taken, errors, strict=True) if error is not None]
         depth += 1
         groups = [g for g, error in zip(groups, errors, strict=True) if error is None and depth < len(g)]
     return _in_stream_order(records, failures)
