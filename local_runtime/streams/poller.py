@@ -48,8 +48,8 @@ GET_RECORDS_LIMIT = 1000
 # "Lambda polls shards in your DynamoDB stream for records at a base rate of 4 times per second"
 # (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html, "Polling and batching streams"); a
 # shard whose read came back full is read again at once, as more is waiting. Polling faster only
-# costs the embedded AWS reads: reading again after every read that found records made a third of
-# a 500-booking run's requests GetRecords, each returning a few records.
+# costs the embedded AWS reads: reading again after every read that found records made 1,348 to
+# 2,382 of a 500-booking run's 10,700 to 12,900 requests GetRecords, each returning a few records.
 POLL_INTERVAL_SECONDS = 0.25
 
 
@@ -277,14 +277,14 @@ class StreamPoller:
         while not self._stop.is_set():
             idle = False
             try:
-                read, busy = self._poll_once()
+                read, more_waiting = self._poll_once()
                 idle = not read and all(consumer.held == 0 for consumer in self._consumers())
                 backoff = self.settings.error_backoff_seconds
             except (BotoCoreError, ClientError) as error:
                 if self._stop.is_set():
                     return
                 log.warning("%s  polling failed (%s); retrying in %g s", self.label, error, backoff)
-                busy = False
+                more_waiting = False
                 backoff = self._back_off(backoff)
             except Exception:
                 # A bug or a surprise must not end the mapping: the shard would stop being read
@@ -292,14 +292,14 @@ class StreamPoller:
                 if self._stop.is_set():
                     return
                 log.exception("%s  polling failed unexpectedly; retrying in %g s", self.label, backoff)
-                busy = False
+                more_waiting = False
                 backoff = self._back_off(backoff)
             with self._progress:
                 self._passes += 1
                 if idle:
                     self._last_idle_pass = self._passes
                 self._progress.notify_all()
-            if not busy:
+            if not more_waiting:
                 self._stop.wait(self.settings.poll_interval_seconds)
 
     def _back_off(self, seconds: float) -> float:

@@ -38,8 +38,8 @@ def put(events: Sequence[DomainEvent]) -> None:
 def put_groups(groups: Sequence[Sequence[DomainEvent]]) -> list[list[str]]:
     """Puts every group's events, each group's in order, in as few calls as the limit allows.
     Returns the error codes of each group's refused entries (none: all of it was put); once an
-    entry of a group is refused, the group's entries of later calls are not sent. A call that fails as a
-    whole raises, whatever the calls before it put."""
+    entry of a group is refused, the group's entries of later calls are not sent. A call that
+    fails as a whole raises, whatever the calls before it put."""
     bus = event_bus_settings().event_bus_name
     waiting = [(group, event) for group, events in enumerate(groups) for event in events]
     refused: list[list[str]] = [[] for _ in groups]
