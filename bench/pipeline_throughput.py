@@ -21,7 +21,9 @@ Scheduler's, SES's and API Gateway's.
 
 Also printed: where the pipeline's time goes (the create_session and send_email invocations, from
 the runtime's log), the CPU time per booking of each side (Linux /proc: this process and its
-descendants), and the share the pipeline's CPU time alone would allow on this machine's cores.
+descendants), the share the pipeline's CPU time alone would allow on this machine's cores, and what
+the embedded AWS's moto thread did on each side while the clock ran: on a CPU, runnable but waiting
+for one (Linux's scheduler statistics), or neither.
 Prints `name: value` lines; the run takes about two minutes for N=500 on two cores.
 """
 
@@ -116,25 +118,102 @@ def prepare(api: ApiClient, bookings: int, pool: ThreadPoolExecutor) -> tuple[st
     return job_id, [{"candidate_id": c, "slot_id": slots[i % slot_count]} for i, c in enumerate(candidates)]
 
 
-def cpu_seconds() -> float:
-    """CPU time (user and system) of this process and every live descendant, from Linux's /proc."""
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
+def _processes() -> dict[int, list[str]]:
+    """Each live process's fields of /proc/<pid>/stat after its command name, by pid."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            found[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended while we looked
-        pid = int(stat.parent.name)
-        parents[pid], ticks[pid] = int(fields[1]), int(fields[11]) + int(fields[12])
+    return found
+
+
+def _family(processes: dict[int, list[str]]) -> set[int]:
+    """This process and every live descendant."""
     family, grown = {os.getpid()}, True
     while grown:
         grown = False
-        for pid, parent in parents.items():
-            if parent in family and pid not in family:
+        for pid, fields in processes.items():
+            if int(fields[1]) in family and pid not in family:
                 family.add(pid)
                 grown = True
-    return sum(ticks.get(pid, 0) for pid in family) / os.sysconf("SC_CLK_TCK")
+    return family
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and every live descendant, from Linux's /proc."""
+    processes = _processes()
+    ticks = sum(
+        int(processes[pid][11]) + int(processes[pid][12]) for pid in _family(processes) if pid in processes
+    )
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def descendants() -> dict[int, str]:
+    """This process's live descendants by pid, with each one's command line."""
+    found = {}
+    for pid in _family(_processes()) - {os.getpid()}:
+        try:
+            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class ThreadTimes:
+    """Seconds one thread spent on a CPU and runnable but waiting for one, as Linux's scheduler
+    counts them (/proc/<pid>/task/<tid>/schedstat)."""
+
+    on_cpu: float
+    waiting_for_cpu: float
+
+    def __sub__(self, other: ThreadTimes) -> ThreadTimes:
+        return ThreadTimes(self.on_cpu - other.on_cpu, self.waiting_for_cpu - other.waiting_for_cpu)
+
+
+class ServingThread:
+    """The embedded AWS's one moto thread (aws/embedded.py's SerialisedApp), the pipeline's and the
+    floor's bottleneck: found as the busiest thread of the descendant that multiprocessing spawned
+    (AwsProcess) once it has served the set-up. Where the pipeline loses time against the floor, this
+    says whether that thread was waiting for a CPU (other processes on the cores) or for work."""
+
+    def __init__(self, task: Path) -> None:
+        self._task = task
+
+    @classmethod
+    def find(cls) -> ServingThread | None:
+        spawned = [
+            pid
+            for pid, command in descendants().items()
+            if "multiprocessing" in command and "spawn_main" in command
+        ]
+        tasks = [task for pid in spawned for task in Path(f"/proc/{pid}/task").glob("[0-9]*")]
+        found = [(times.on_cpu, task) for task in tasks if (times := cls._read(task)) is not None]
+        return cls(max(found)[1]) if found else None
+
+    @staticmethod
+    def _read(task: Path) -> ThreadTimes | None:
+        try:
+            on_cpu, waiting, _slices = (task / "schedstat").read_text().split()
+        except (OSError, ValueError):
+            return None  # gone, or a kernel without scheduler statistics
+        return ThreadTimes(int(on_cpu) / 1e9, int(waiting) / 1e9)
+
+    def times(self) -> ThreadTimes | None:
+        return self._read(self._task)
+
+
+def serving_thread_report(before: ThreadTimes | None, after: ThreadTimes | None, seconds: float) -> str:
+    if before is None or after is None:
+        return "not available (no /proc/<pid>/task/<tid>/schedstat)"
+    spent = after - before
+    neither = seconds - spent.on_cpu - spent.waiting_for_cpu
+    return (
+        f"on a CPU {spent.on_cpu:.1f}, waiting for a CPU {spent.waiting_for_cpu:.1f}, "
+        f"neither (waiting for requests, or for the interpreter) {neither:.1f}, of {seconds:.1f}"
+    )
 
 
 def count_emails(outbox: Path) -> int:
@@ -147,6 +226,7 @@ class PipelineRun:
     booking_seconds: float
     total_seconds: float
     cpu_seconds: float  # of the bench, the runtime and its workers, while the clock ran
+    serving_thread: str  # what the embedded AWS's moto thread did while the clock ran
     stages: StageLog
     setup_requests: list[RecordedRequest]  # the functions' requests to the embedded AWS before the clock
     timed_requests: list[RecordedRequest]  # and while it ran
@@ -165,7 +245,9 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             job_id, bodies = prepare(api, bookings, pool)
             outbox = Path(info.outbox_dir)
             log_start = len(runtime.log_text())
+            serving = ServingThread.find()
 
+            serving_before = serving.times() if serving else None
             started_at, started, cpu_before = time.time(), time.perf_counter(), cpu_seconds()
             answers = pool.map(lambda body: api.post(f"/jobs/{job_id}/interviews", body).status, bodies)
             statuses = Counter(answers)
@@ -178,6 +260,7 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
                     raise RuntimeError(f"{count_emails(outbox)} of {bookings} emails after {mail_timeout} s")
                 time.sleep(0.05)
             finished_at, finished, cpu_after = time.time(), time.perf_counter(), cpu_seconds()
+            serving_after = serving.times() if serving else None
             stages = StageLog.parse(runtime.log_text()[log_start:], StackTemplate())
         # The runtime has stopped: the log is complete.
         functions = [r for r in read_request_log(request_log) if r.from_function and r.at <= finished_at]
@@ -186,6 +269,7 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             booking_seconds=booked - started,
             total_seconds=finished - started,
             cpu_seconds=cpu_after - cpu_before,
+            serving_thread=serving_thread_report(serving_before, serving_after, finished - started),
             stages=stages,
             setup_requests=[r for r in functions if r.at < started_at],
             timed_requests=[r for r in functions if r.at >= started_at],
@@ -240,6 +324,7 @@ def aws_session() -> boto3.Session:
 class FloorRun:
     seconds: float
     cpu_seconds: float  # of this process (the replay's clients) and the embedded AWS
+    serving_thread: str  # what its moto thread did while the clock ran
     sent: Counter[str]  # requests by action
     mismatched: Counter[str]  # requests answered with another status than in the pipeline, by action
 
@@ -331,11 +416,20 @@ def run_floor(run: PipelineRun, concurrency: int) -> FloorRun:
         replay = Replay(endpoint, {secret_id: resources[secret_id]["Ref"] for secret_id in secrets})
         with ThreadPoolExecutor(1) as one:
             replay.run(run.setup_requests, one)
+        serving = ServingThread.find()
         with ThreadPoolExecutor(concurrency) as pool:
+            serving_before = serving.times() if serving else None
             started, cpu_before = time.perf_counter(), cpu_seconds()
             mismatched = replay.run(run.timed_requests, pool)
             seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
-        return FloorRun(seconds, cpu, Counter(r.action for r in run.timed_requests), mismatched)
+            serving_after = serving.times() if serving else None
+        return FloorRun(
+            seconds,
+            cpu,
+            serving_thread_report(serving_before, serving_after, seconds),
+            Counter(r.action for r in run.timed_requests),
+            mismatched,
+        )
     finally:
         aws.stop()
 
@@ -383,6 +477,7 @@ def main() -> None:
 
     cpu_ms = run.cpu_seconds * 1000 / run.bookings
     print(f"pipeline_cpu_ms_per_booking: {cpu_ms:.0f} (HTTP clients, runtime, workers)")
+    print(f"pipeline_aws_thread_s: {run.serving_thread} (the embedded AWS's moto thread)")
     floor = run_floor(run, args.concurrency)
     floor_rate = run.bookings / floor.seconds
     print(f"floor_requests: {sum(floor.sent.values())} ({by_action(floor.sent)})")
@@ -394,6 +489,7 @@ def main() -> None:
     print(f"floor_s: {floor.seconds:.1f}")
     floor_cpu_ms = floor.cpu_seconds * 1000 / run.bookings
     print(f"floor_cpu_ms_per_booking: {floor_cpu_ms:.0f} (replay and embedded AWS)")
+    print(f"floor_aws_thread_s: {floor.serving_thread} (its moto thread)")
     print(f"floor_bookings_per_s: {floor_rate:.1f} (the functions' requests, replayed to an embedded AWS)")
     # Whatever the scheduling, a run cannot take less than its CPU time spread over every core.
     cores = len(os.sched_getaffinity(0))
