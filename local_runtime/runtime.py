@@ -46,6 +46,7 @@ from local_runtime.ses.publisher import SesEventPublisher, published_event_types
 from local_runtime.shutdown import EventQueue, PendingWork, drain
 from local_runtime.streams.event_filter import check_filter_criteria
 from local_runtime.streams.poller import PollerSettings, StreamPoller, sqs_destination
+from local_runtime.streams.records import streams_client
 from local_runtime.template import LOCAL_REGION, FunctionSpec, Resolver, StackTemplate
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ class LocalRuntime:
     def _start_pollers(
         self, resolver: Resolver, session: boto3.Session, endpoint: str, attributes: dict[str, dict[str, str]]
     ) -> None:
-        streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+        streams = streams_client(session, endpoint)
         sqs = session.client("sqs", endpoint_url=endpoint)
         settings = PollerSettings(self.config.stream_poll_interval, self.config.stream_retry_delay)
         for source in self.stream_sources:

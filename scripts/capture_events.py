@@ -32,7 +32,7 @@ import boto3
 
 from local_runtime.apigw.events import HttpRequest, JwtContext, RouteTable, build_event
 from local_runtime.config import LOCAL_PARAMETERS
-from local_runtime.streams.records import polled_record
+from local_runtime.streams.records import polled_record, streams_client
 from local_runtime.template import LOCAL_REGION, REPO_ROOT, Resolver, StackTemplate, import_environment
 
 EVENTS_DIR: Final = REPO_ROOT / "events"
@@ -206,7 +206,7 @@ class InvokeCatcher:
 
 def stream_batch(session: boto3.Session, stream_arn: str, event_name: str) -> dict[str, Any]:
     """The stream's records of one kind, as the batch Lambda gives create_session."""
-    streams = session.client("dynamodbstreams")
+    streams = streams_client(session)
     records = []
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(

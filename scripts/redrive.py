@@ -46,7 +46,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_runtime.streams.records import polled_record
+from local_runtime.streams.records import polled_record, streams_client
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef, MessageTypeDef
@@ -123,7 +123,7 @@ class Redrive:
         wait_seconds: int = 1,
     ) -> None:
         self._sqs = session.client("sqs", endpoint_url=endpoint_url)
-        self._streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
+        self._streams = streams_client(session, endpoint_url)
         self._dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self._region = session.region_name or "us-east-1"
         self._targets = targets

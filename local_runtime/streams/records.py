@@ -1,14 +1,27 @@
-"""DynamoDB Streams records, as GetRecords gives them, turned into Lambda's event records."""
+"""DynamoDB Streams records, as GetRecords sends them, turned into Lambda's event records.
+
+Lambda hands a function the records in DynamoDB Streams' own JSON: binary values in base64, the
+creation time in epoch seconds. `streams_client` keeps GetRecords' records in that JSON; boto3 would
+turn them into datetimes and bytes by walking the service model value by value, and the poller
+would turn them back: a third of the runtime's time while a burst of bookings went through (the
+tenth round of docs/PERFORMANCE.md).
+"""
 
 from __future__ import annotations
 
-import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
 
 from local_runtime.template import LOCAL_REGION
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 
 @dataclass(frozen=True)
@@ -21,17 +34,18 @@ class PolledRecord:
 
 
 def polled_record(stream_record: Mapping[str, Any], event_source_arn: str) -> PolledRecord:
-    """Converts a boto3 GetRecords record (datetimes, bytes) back into Lambda's JSON record."""
+    """Lambda's event record of one record of GetRecords' JSON (as `streams_client` returns it)."""
     change = stream_record["dynamodb"]
-    arrival = _utc(change.get("ApproximateCreationDateTime") or datetime.now(UTC))
+    created = change.get("ApproximateCreationDateTime")
+    arrival = datetime.now(UTC) if created is None else datetime.fromtimestamp(created, UTC)
     dynamodb: dict[str, Any] = {
         # Lambda sends epoch seconds; DynamoDB Streams has second precision.
         "ApproximateCreationDateTime": float(int(arrival.timestamp())),
-        "Keys": _attribute_map(change.get("Keys", {})),
+        "Keys": change.get("Keys", {}),
     }
     for image in ("NewImage", "OldImage"):
         if image in change:
-            dynamodb[image] = _attribute_map(change[image])
+            dynamodb[image] = change[image]
     dynamodb["SequenceNumber"] = change["SequenceNumber"]
     dynamodb["SizeBytes"] = change.get("SizeBytes", 0)
     dynamodb["StreamViewType"] = change.get("StreamViewType")
@@ -49,27 +63,23 @@ def polled_record(stream_record: Mapping[str, Any], event_source_arn: str) -> Po
     return PolledRecord(change["SequenceNumber"], arrival, event)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def streams_client(
+    session: boto3.Session, endpoint_url: str | None = None, config: Config | None = None
+) -> DynamoDBStreamsClient:
+    """A DynamoDB Streams client of `session` whose GetRecords answer keeps its records as sent;
+    everything else in every answer, errors included, is parsed as boto3 parses it."""
+    client = session.client("dynamodbstreams", endpoint_url=endpoint_url, config=config)
+    client.meta.events.register("before-parse.dynamodb-streams.GetRecords", _records_as_sent)
+    return client
 
 
-def _attribute_map(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _attribute_value(value) for name, value in attributes.items()}
-
-
-def _attribute_value(value: Mapping[str, Any]) -> dict[str, Any]:
-    """boto3 decodes binary values; the Lambda event carries them base64-encoded."""
-    ((kind, data),) = value.items()
-    if kind == "B":
-        return {"B": _b64(data)}
-    if kind == "BS":
-        return {"BS": [_b64(item) for item in data]}
-    if kind == "M":
-        return {"M": _attribute_map(data)}
-    if kind == "L":
-        return {"L": [_attribute_value(item) for item in data]}
-    return {kind: data}
-
-
-def _b64(data: bytes | str) -> str:
-    return base64.b64encode(data).decode() if isinstance(data, bytes) else data
+def _records_as_sent(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """botocore's hook before it parses an answer: what goes into `customized_response_dict` is
+    added to the parsed answer as it is, so the records skip the parser."""
+    if response_dict["status_code"] >= 300:
+        return
+    answer = json.loads(response_dict["body"])
+    customized_response_dict["Records"] = answer.pop("Records", [])
+    response_dict["body"] = json.dumps(answer).encode()

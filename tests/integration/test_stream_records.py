@@ -3,18 +3,15 @@ through: one it has no use for is done, not a batch item failure."""
 
 from typing import Any
 
-import boto3
-
 from interview_scheduling.models import Interview, InterviewSession
 from local_runtime.streams.event_filter import matches_any
-from local_runtime.streams.records import polled_record
-from local_runtime.template import LOCAL_REGION
+from local_runtime.streams.records import polled_record, streams_client
 from tests.support.catalog import book_interview, create_candidate, create_job, create_slot
 
 
-def every_record(stream_arn: str) -> list[dict[str, Any]]:
-    """The whole stream, unfiltered, as Lambda's event records."""
-    streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+def every_record(aws, stream_arn: str) -> list[dict[str, Any]]:
+    """The whole stream, unfiltered, as Lambda's event records (read as the runtime reads it)."""
+    streams = streams_client(aws.session)
     records = []
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(
@@ -38,7 +35,7 @@ def test_a_removed_interview_is_skipped_as_done(api, aws, pipeline):
     Interview.get(interview_id).delete()
 
     stream_arn = aws.resolver.get_att("InterviewsTable", "StreamArn")
-    (removed,) = [record for record in every_record(stream_arn) if record["eventName"] == "REMOVE"]
+    (removed,) = [record for record in every_record(aws, stream_arn) if record["eventName"] == "REMOVE"]
     assert matches_any(pipeline.source.filter_patterns, removed)
 
     result = pipeline.run_create_session([removed])

@@ -224,7 +224,7 @@ def test_failure_record_has_lambdas_shape():
     }
 
 
-def test_streams_api_record_becomes_lambdas_event_record():
+def test_streams_json_record_becomes_lambdas_event_record():
     arrival = datetime(2030, 1, 1, 11, 59, 59, 500000, tzinfo=UTC)
     polled = polled_record(
         {
@@ -234,12 +234,12 @@ def test_streams_api_record_becomes_lambdas_event_record():
             "eventSource": "aws:dynamodb",
             "awsRegion": "us-east-1",
             "dynamodb": {
-                "ApproximateCreationDateTime": arrival,
+                "ApproximateCreationDateTime": arrival.timestamp(),
                 "Keys": {"id": {"S": "1"}},
                 "NewImage": {
                     "id": {"S": "1"},
-                    "blob": {"B": b"\x00\x01"},
-                    "nested": {"M": {"b": {"B": b"x"}}},
+                    "blob": {"B": "AAE="},
+                    "nested": {"M": {"b": {"B": "eA=="}}},
                 },
                 "OldImage": {"id": {"S": "1"}},
                 "SequenceNumber": "42",

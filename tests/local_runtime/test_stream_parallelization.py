@@ -68,13 +68,13 @@ def ids_on_each_consumer(per_consumer: int, factor: int = 2) -> list[list[str]]:
 
 
 def stream_record(sequence: int, interview_id: str, revision: int) -> dict[str, Any]:
-    """A record as boto3's GetRecords returns it."""
+    """A record as GetRecords sends it (and the runtime's streams client returns it)."""
     key = {"interview_id": {"S": interview_id}}
     return {
         "eventID": f"event-{sequence}",
         "eventName": "MODIFY" if revision else "INSERT",
         "dynamodb": {
-            "ApproximateCreationDateTime": datetime.now(UTC),
+            "ApproximateCreationDateTime": datetime.now(UTC).timestamp(),
             "Keys": key,
             "NewImage": {**key, "revision": {"N": str(revision)}},
             "SequenceNumber": f"{sequence:09d}",

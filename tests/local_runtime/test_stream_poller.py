@@ -40,12 +40,12 @@ SOURCE = StreamSource(
 
 
 def stream_record(sequence: str) -> dict[str, Any]:
-    """A record as boto3's GetRecords returns it."""
+    """A record as GetRecords sends it (and the runtime's streams client returns it)."""
     return {
         "eventID": f"event-{sequence}",
         "eventName": "INSERT",
         "dynamodb": {
-            "ApproximateCreationDateTime": datetime.now(UTC),
+            "ApproximateCreationDateTime": datetime.now(UTC).timestamp(),
             "Keys": {"thing_id": {"S": sequence}},
             "NewImage": {"thing_id": {"S": sequence}},
             "SequenceNumber": sequence,

@@ -22,7 +22,7 @@ from local_runtime.eventbridge.bus import EventBus, bind_rules
 from local_runtime.lambda_.invocation import InvocationResult
 from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
 from local_runtime.streams.event_filter import matches_any
-from local_runtime.streams.records import PolledRecord, polled_record
+from local_runtime.streams.records import PolledRecord, polled_record, streams_client
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import LambdaContextStub
 from tests.support.pipeline import invoked
@@ -57,7 +57,7 @@ class DomainEvents:
         return [record.event for record in self.new_polled_records(table_id)]
 
     def new_polled_records(self, table_id: str) -> list[PolledRecord]:
-        streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+        streams = streams_client(boto3.Session(region_name=LOCAL_REGION))
         arn = self.stream_arns[table_id]
         records = []
         for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:

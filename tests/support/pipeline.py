@@ -43,7 +43,7 @@ from local_runtime.lambda_.invocation import InvocationResult, error_result
 from local_runtime.ses.publisher import SesEventPublisher, published_event_types
 from local_runtime.streams.batches import DiscardedBatch, ShardBatchProcessor, StreamRetryPolicy
 from local_runtime.streams.event_filter import matches_any
-from local_runtime.streams.records import PolledRecord, polled_record
+from local_runtime.streams.records import PolledRecord, polled_record, streams_client
 from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate
 from tests.support.api import LambdaContextStub
 
@@ -124,7 +124,7 @@ class Pipeline:
 
     def new_polled_records(self) -> list[PolledRecord]:
         """Records added to the stream since the last call that the mapping's filter lets through."""
-        streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+        streams = streams_client(boto3.Session(region_name=LOCAL_REGION))
         records: list[PolledRecord] = []
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from local_runtime.streams.records import polled_record
+from local_runtime.streams.records import polled_record, streams_client
 from local_runtime.template import LOCAL_REGION
 from tests.conftest import LocalStack
 
@@ -25,7 +25,7 @@ def deletion_record(aws: LocalStack, stream_arn: str, interview_id: str) -> dict
     """Deletes the interview and returns the REMOVE record its stream gives for that deletion."""
     table = aws.resolver.ref("InterviewsTable")
     aws.session.client("dynamodb").delete_item(TableName=table, Key={"interview_id": {"S": interview_id}})
-    streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+    streams = streams_client(boto3.Session(region_name=LOCAL_REGION))
     removals = []
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(
