@@ -519,7 +519,8 @@ def main() -> None:
     print(f"pipeline_share_of_floor: {share:.0%} (goal >= {GOAL_SHARE_OF_FLOOR:.0%}: {verdict})")
     if ratio is not None:
         # An estimate, not the goal's figure: the floor's time scaled to the machine's speed while
-        # the pipeline ran. A few points high, as the ratio counts the runtime's own reads as slowness.
+        # the pipeline ran. A few points high, as the ratio counts the runtime's own reads as slowness,
+        # and whatever sharing the cores with the workers costs the moto thread (its caches) too.
         at_one_speed = share * ratio
         print(f"pipeline_share_at_one_speed: {at_one_speed:.0%} (the share, had the machine's speed held)")
 
