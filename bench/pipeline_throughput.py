@@ -53,6 +53,7 @@ from urllib.parse import urlsplit
 import boto3
 
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.embedded import MOTO_THREAD_NAME
 from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.request_log import RecordedRequest, read_request_log
 from local_runtime.aws.resources import create_resources, verify_sender_identity
@@ -152,17 +153,6 @@ def cpu_seconds() -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def descendants() -> dict[int, str]:
-    """This process's live descendants by pid, with each one's command line."""
-    found = {}
-    for pid in _family(_processes()) - {os.getpid()}:
-        try:
-            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-    return found
-
-
 @dataclass(frozen=True)
 class ThreadTimes:
     """Seconds one thread spent on a CPU and runnable but waiting for one, as Linux's scheduler
@@ -177,23 +167,19 @@ class ThreadTimes:
 
 class ServingThread:
     """The embedded AWS's one moto thread (aws/embedded.py's SerialisedApp), the pipeline's and the
-    floor's bottleneck: found as the busiest thread of the descendant that multiprocessing spawned
-    (AwsProcess) once it has served the set-up. Where the pipeline loses time against the floor, this
-    says whether that thread was waiting for a CPU (other processes on the cores) or for work."""
+    floor's bottleneck: the descendants' thread the operating system knows by MOTO_THREAD_NAME. Where
+    the pipeline loses time against the floor, this says whether that thread was waiting for a CPU
+    (other processes on the cores) or for work."""
 
     def __init__(self, task: Path) -> None:
         self._task = task
 
     @classmethod
     def find(cls) -> ServingThread | None:
-        spawned = [
-            pid
-            for pid, command in descendants().items()
-            if "multiprocessing" in command and "spawn_main" in command
-        ]
-        tasks = [task for pid in spawned for task in Path(f"/proc/{pid}/task").glob("[0-9]*")]
-        found = [(times.on_cpu, task) for task in tasks if (times := cls._read(task)) is not None]
-        return cls(max(found)[1]) if found else None
+        descendants = _family(_processes()) - {os.getpid()}
+        tasks = [task for pid in descendants for task in Path(f"/proc/{pid}/task").glob("[0-9]*")]
+        found = [task for task in tasks if _comm(task) == MOTO_THREAD_NAME and cls._read(task) is not None]
+        return cls(found[0]) if len(found) == 1 else None
 
     @staticmethod
     def _read(task: Path) -> ThreadTimes | None:
@@ -209,6 +195,13 @@ class ServingThread:
 
 def spent_between(before: ThreadTimes | None, after: ThreadTimes | None) -> ThreadTimes | None:
     return None if before is None or after is None else after - before
+
+
+def _comm(task: Path) -> str | None:
+    try:
+        return (task / "comm").read_text().strip()
+    except OSError:
+        return None  # the thread ended while we looked
 
 
 def serving_thread_report(spent: ThreadTimes | None, seconds: float) -> str:
@@ -497,17 +490,6 @@ def main() -> None:
     print(f"floor_cpu_ms_per_booking: {floor_cpu_ms:.0f} (replay and embedded AWS)")
     floor_serving = serving_thread_report(floor.serving_thread, floor.seconds)
     print(f"floor_aws_thread_s: {floor_serving} (its moto thread)")
-    if run.serving_thread is not None and floor.serving_thread is not None:
-        # Both sides serve the same requests, the pipeline also its runtime's stream and schedule
-        # reads (about 1.2 s of the thread's CPU in 500 bookings): well above 1, the machine was slower
-        # while the pipeline ran than while the floor did; below it, faster.
-        ratio = run.serving_thread.on_cpu / floor.serving_thread.on_cpu
-        print(
-            f"pipeline_aws_cpu_over_floor: {ratio:.2f} (the moto thread's CPU time for the same requests, "
-            "pipeline over floor, the runtime's own reads included)"
-        )
-    else:
-        ratio = None
     print(f"floor_bookings_per_s: {floor_rate:.1f} (the functions' requests, replayed to an embedded AWS)")
     # Whatever the scheduling, a run cannot take less than its CPU time spread over every core.
     cores = len(os.sched_getaffinity(0))
@@ -517,10 +499,18 @@ def main() -> None:
     share = pipeline_rate / floor_rate
     verdict = "met" if share >= GOAL_SHARE_OF_FLOOR else "NOT met"
     print(f"pipeline_share_of_floor: {share:.0%} (goal >= {GOAL_SHARE_OF_FLOOR:.0%}: {verdict})")
-    if ratio is not None:
-        # An estimate, not the goal's figure: the floor's time scaled to the machine's speed while
-        # the pipeline ran. A few points high, as the ratio counts the runtime's own reads as slowness,
-        # and whatever sharing the cores with the workers costs the moto thread (its caches) too.
+    if run.serving_thread is not None and floor.serving_thread is not None:
+        # Both sides serve the same requests, the pipeline also its runtime's stream and schedule
+        # reads (about 1.2 s of the thread's CPU in 500 bookings): well above 1, the machine was slower
+        # while the pipeline ran than while the floor did; below it, faster.
+        ratio = run.serving_thread.on_cpu / floor.serving_thread.on_cpu
+        print(
+            f"pipeline_aws_cpu_over_floor: {ratio:.2f} (the moto thread's CPU time for the same requests, "
+            "pipeline over floor, the runtime's own reads included)"
+        )
+        # An estimate, not the goal's figure: the floor's time scaled to the machine's speed while the
+        # pipeline ran. A few points high, as the ratio also counts those reads, and whatever sharing
+        # the cores with the workers costs the moto thread (its caches), as slowness.
         at_one_speed = share * ratio
         print(f"pipeline_share_at_one_speed: {at_one_speed:.0%} (the share, had the machine's speed held)")
 

@@ -2,16 +2,18 @@
 atomic, and finds each host's backend as moto does."""
 
 import io
+import sys
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from local_runtime.aws.embedded import CachedDispatcher, SerialisedApp
+from local_runtime.aws.embedded import MOTO_THREAD_NAME, CachedDispatcher, SerialisedApp
 
 
 class CountingApp:
@@ -57,6 +59,30 @@ def test_concurrent_requests_are_served_one_at_a_time():
     assert sorted(inner.bodies) == sorted(f"request {n}".encode() for n in range(16))
     assert hooks == [0] * 16  # each hook ran after its request, before the next one began
     assert len(inner.threads) == 1  # moto's backends are only ever touched from one thread
+
+
+class NamingApp:
+    """A WSGI app that notes the name Linux gives the thread serving it."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        self.names.append(Path(f"/proc/self/task/{threading.get_native_id()}/comm").read_text().strip())
+        start_response("200 OK", [])
+        return [b""]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread names are read from Linux's /proc")
+def test_the_serving_thread_has_its_name_where_the_operating_system_shows_it():
+    # top -H and the pipeline benchmark (bench/pipeline_throughput.py's ServingThread) find it by it.
+    inner = NamingApp()
+    app = SerialisedApp(inner)
+    call(app, b"one")
+    call(app, b"two")
+    app.close()
+    assert inner.names == [MOTO_THREAD_NAME, MOTO_THREAD_NAME]
+    assert Path(f"/proc/self/task/{threading.get_native_id()}/comm").read_text().strip() != MOTO_THREAD_NAME
 
 
 def test_requests_after_close_are_refused():
