@@ -55,7 +55,7 @@ import boto3
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.embedded import MOTO_THREAD_NAME
 from local_runtime.aws.process import AwsProcess
-from local_runtime.aws.request_log import RecordedRequest, read_request_log
+from local_runtime.aws.request_log import RecordedRequest, read_closed_request_log
 from local_runtime.aws.resources import create_resources, verify_sender_identity
 from local_runtime.config import LOCAL_PARAMETERS
 from local_runtime.demo.http_client import ApiClient, ApiResponse
@@ -260,8 +260,10 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             finished_at, finished, cpu_after = time.time(), time.perf_counter(), cpu_seconds()
             serving_after = serving.times() if serving else None
             stages = StageLog.parse(runtime.log_text()[log_start:], StackTemplate())
-        # The runtime has stopped: the log is complete.
-        functions = [r for r in read_request_log(request_log) if r.from_function and r.at <= finished_at]
+        # The runtime has stopped, so the log is closed; a short one raises here.
+        functions = [
+            r for r in read_closed_request_log(request_log) if r.from_function and r.at <= finished_at
+        ]
         return PipelineRun(
             bookings=bookings,
             booking_seconds=booked - started,

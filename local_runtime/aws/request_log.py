@@ -8,13 +8,17 @@ sent, so the personal data in them too: it is for benchmarks on made-up data, ne
 real candidates.
 
 One JSON document per line, handed over by the embedded AWS's one moto thread as it serves each
-request, so the lines are in the order the requests took effect.
+request, so the lines are in the order the requests took effect. A closed log ends with a line
+`{"end": {"requests": N}}`, written only when all N requests handed over are on file: a replay of a
+log without it would measure fewer requests than the run made, and say nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +28,8 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
+
+log = logging.getLogger("local_runtime.aws")
 
 # What an SDK running in Lambda adds to its user agent (exec-env/$AWS_EXECUTION_ENV); the local
 # runtime gives each function's workers AWS_EXECUTION_ENV as Lambda does.
@@ -131,19 +137,28 @@ class RequestLog:
         self._waiting: list[RecordedRequest] = []
         self._changed = threading.Condition()
         self._closed = False
+        self._written = 0
+        self._failed = False  # a write failed: the file is not all that was handed over
         self._writer = threading.Thread(target=self._write, name="aws-request-log", daemon=True)
         self._writer.start()
 
     def __call__(self, request: RecordedRequest) -> None:
         with self._changed:  # not notified: the writer wakes on its interval, not per request
-            self._waiting.append(request)
+            if not self._failed:
+                self._waiting.append(request)
 
     def close(self) -> None:
-        """Writes what is still waiting, then closes the file."""
+        """Writes what is still waiting and the end line, then closes the file. After a failed
+        write there is no end line, so a reader knows the log is short."""
         with self._changed:
             self._closed = True
             self._changed.notify()
         self._writer.join()
+        if self._failed:
+            with contextlib.suppress(OSError, ValueError):  # closing flushes again; it was said once
+                self._file.close()
+            return
+        self._file.write(json.dumps({"end": {"requests": self._written}}) + "\n")
         self._file.close()
 
     def _write(self) -> None:
@@ -153,14 +168,45 @@ class RequestLog:
                 batch, self._waiting = self._waiting, []
                 closed = self._closed
             if batch:
-                self._file.write("".join(request.to_json() + "\n" for request in batch))
-                self._file.flush()
+                try:
+                    self._file.write("".join(request.to_json() + "\n" for request in batch))
+                    self._file.flush()
+                except (OSError, ValueError):
+                    # Say so where the runtime's log shows it, and keep nothing more: the file
+                    # stays short and without its end line, and the requests are served as before.
+                    log.exception("the request log stopped after %d requests", self._written)
+                    with self._changed:
+                        self._failed, self._waiting = True, []
+                    return
+                self._written += len(batch)
             if closed:
                 return
 
 
+class IncompleteRequestLog(Exception):
+    """The log has no end line, or fewer requests than its end line counts."""
+
+
+def _is_end(line: str) -> bool:
+    return line.startswith('{"end":')
+
+
 def read_request_log(path: Path) -> Iterator[RecordedRequest]:
+    """The requests on file so far; the log may still be open."""
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            if line.endswith("\n"):  # a line still being written is not a request yet
+            # A line still being written is not a request yet.
+            if line.endswith("\n") and not _is_end(line):
                 yield RecordedRequest.from_json(line)
+
+
+def read_closed_request_log(path: Path) -> list[RecordedRequest]:
+    """Every request of a closed log, or IncompleteRequestLog if any is missing."""
+    requests = list(read_request_log(path))
+    with path.open(encoding="utf-8") as lines:
+        ends = [json.loads(line)["end"] for line in lines if _is_end(line)]
+    if not ends:
+        raise IncompleteRequestLog(f"{path} has {len(requests)} requests and no end line: a write failed")
+    if ends[-1]["requests"] != len(requests):
+        raise IncompleteRequestLog(f"{path} has {len(requests)} requests of {ends[-1]['requests']}")
+    return requests

@@ -12,7 +12,13 @@ from botocore.exceptions import ClientError
 from bench.pipeline_throughput import Replay
 from local_runtime.aws.credentials import DUMMY_CREDENTIALS
 from local_runtime.aws.process import AwsProcess
-from local_runtime.aws.request_log import RecordedRequest, RequestLog, read_request_log
+from local_runtime.aws.request_log import (
+    IncompleteRequestLog,
+    RecordedRequest,
+    RequestLog,
+    read_closed_request_log,
+    read_request_log,
+)
 from local_runtime.template import LOCAL_REGION
 
 TABLE = "things"
@@ -62,7 +68,7 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         secrets.get_secret_value(SecretId=arn)
     finally:
         aws.stop()
-    return list(read_request_log(log))
+    return read_closed_request_log(log)
 
 
 def test_the_log_has_each_request_in_order_with_its_answer_and_who_sent_it(recorded):
@@ -99,20 +105,47 @@ def test_a_replay_to_a_fresh_embedded_aws_gets_the_same_answers_and_leaves_the_s
     assert sorted(item["id"]["S"] for item in items) == ["a", "b"]
 
 
+REQUESTS = [
+    RecordedRequest(float(n), float(n), "127.0.0.1:1", "POST", "/", {}, f"request {n}".encode(), 200)
+    for n in range(3)
+]
+
+
+def wait_until_on_file(path: Path, count: int) -> None:
+    """The writer runs on its own interval, so a reader (another process, in the benchmark) waits."""
+    deadline = time.monotonic() + 40 * RequestLog.WRITE_INTERVAL_SECONDS
+    while len(list(read_request_log(path))) < count and time.monotonic() < deadline:
+        time.sleep(RequestLog.WRITE_INTERVAL_SECONDS / 5)
+
+
 def test_the_log_writes_requests_in_the_order_handed_over_while_open_and_the_rest_on_close(tmp_path: Path):
     path = tmp_path / "requests.jsonl"
     log = RequestLog(path)
-    requests = [
-        RecordedRequest(float(n), float(n), "127.0.0.1:1", "POST", "/", {}, f"request {n}".encode(), 200)
-        for n in range(3)
-    ]
-    log(requests[0])
-    # The writer runs on its own interval, so the reader (another process, in the benchmark) waits.
-    deadline = time.monotonic() + 40 * RequestLog.WRITE_INTERVAL_SECONDS
-    while not list(read_request_log(path)) and time.monotonic() < deadline:
-        time.sleep(RequestLog.WRITE_INTERVAL_SECONDS / 5)
-    assert list(read_request_log(path)) == requests[:1]
-    log(requests[1])
-    log(requests[2])
+    log(REQUESTS[0])
+    wait_until_on_file(path, 1)
+    assert list(read_request_log(path)) == REQUESTS[:1]
+    with pytest.raises(IncompleteRequestLog, match="no end line"):
+        read_closed_request_log(path)  # still open
+    log(REQUESTS[1])
+    log(REQUESTS[2])
     log.close()
-    assert list(read_request_log(path)) == requests
+    assert read_closed_request_log(path) == REQUESTS
+    assert path.read_text().splitlines()[-1] == '{"end": {"requests": 3}}'
+
+
+def test_after_a_failed_write_the_log_has_no_end_line_and_says_so(tmp_path: Path, caplog):
+    path = tmp_path / "requests.jsonl"
+    log = RequestLog(path)
+    log(REQUESTS[0])
+    wait_until_on_file(path, 1)
+    on_file = log._file
+    # Every flush to /dev/full fails with ENOSPC, as on a full disk; the log closes it.
+    log._file = Path("/dev/full").open("w")  # noqa: SIM115
+    log(REQUESTS[1])
+    log(REQUESTS[2])
+    log.close()
+    on_file.close()
+    assert list(read_request_log(path)) == REQUESTS[:1]
+    with pytest.raises(IncompleteRequestLog, match="1 requests and no end line"):
+        read_closed_request_log(path)
+    assert "the request log stopped after 1 requests" in caplog.text
