@@ -205,7 +205,12 @@ class LocalRuntime:
                     "loaded the state saved in %s: %s", _display(config.state_file), self.restored.summary()
                 )
         attributes = create_resources(
-            self.template, session, endpoint_url=endpoint, exist_ok=True, restore=self.restored
+            self.template,
+            session,
+            endpoint_url=endpoint,
+            exist_ok=True,
+            restore=self.restored,
+            parameters=parameters,
         )
         sender = parameters.get("SenderEmail")
         if sender and "SenderEmail" in self.template.document.get("Parameters", {}):

@@ -393,10 +393,7 @@ class Resolver:
         return self._join(*argument)
 
     def _join(self, separator: str, parts: Any) -> str:
-        resolved = self.resolve(parts)
-        # A CommaDelimitedList parameter's value is given here as its text.
-        items = resolved.split(",") if isinstance(resolved, str) else resolved
-        return separator.join(str(item) for item in items)
+        return separator.join(str(item) for item in as_list(self.resolve(parts)))
 
     def condition(self, name: str) -> bool:
         """A condition of the template's Conditions, with the parameters' values."""
@@ -446,6 +443,11 @@ def import_environment(template: StackTemplate, parameters: Mapping[str, str]) -
     module outside Lambda, since handler modules check their settings at import."""
     resolver = Resolver(template, parameters, {})
     return {name: value for fid in template.functions for name, value in resolver.environment(fid).items()}
+
+
+def as_list(resolved: Any) -> list[Any]:
+    """A resolved list: a CommaDelimitedList parameter's value is given to the runtime as its text."""
+    return resolved.split(",") if isinstance(resolved, str) else list(resolved)
 
 
 def bucket_name(bucket_id: str) -> str:

@@ -11,7 +11,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from local_runtime.aws.state import Item, SavedState
-from local_runtime.template import LOCAL_REGION, StackTemplate, bucket_name
+from local_runtime.template import LOCAL_REGION, Resolver, StackTemplate, as_list, bucket_name
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,8 +38,11 @@ def create_resources(
     endpoint_url: str | None = None,
     exist_ok: bool = False,
     restore: SavedState | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
     """Creates every data resource; returns attributes known only now (stream ARNs) by logical id.
+
+    `parameters` are the template's, where a resource's settings depend on them (the buckets' CORS).
 
     With `exist_ok`, resources left by an earlier run against the same endpoint are reused.
     With `restore`, a table created now gets its saved items before its stream is enabled, so
@@ -50,6 +53,7 @@ def create_resources(
     s3 = session.client("s3", endpoint_url=endpoint_url)
     sqs = session.client("sqs", endpoint_url=endpoint_url)
     attributes: dict[str, dict[str, str]] = {}
+    resolver = Resolver(template, parameters)
 
     for table_id, definition in template.table_definitions().items():
         saved_items = restore.items.get(table_id, []) if restore else []
@@ -74,8 +78,9 @@ def create_resources(
                 Bucket=name,
                 ServerSideEncryptionConfiguration=_encryption(properties["BucketEncryption"]),
             )
-        if "CorsConfiguration" in properties:
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration=_cors(properties["CorsConfiguration"]))
+        cors = resolver.resolve(properties.get("CorsConfiguration"))
+        if cors is not None:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration=_cors(cors))
         for stored in restore.objects.get(bucket_id, []) if restore else []:
             s3.put_object(
                 Bucket=name,
@@ -266,7 +271,7 @@ def _cors(configuration: dict[str, Any]) -> CORSConfigurationTypeDef:
         "CORSRules": [
             {
                 "AllowedMethods": rule["AllowedMethods"],
-                "AllowedOrigins": rule["AllowedOrigins"],
+                "AllowedOrigins": as_list(rule["AllowedOrigins"]),
                 "AllowedHeaders": rule.get("AllowedHeaders", []),
                 "MaxAgeSeconds": rule.get("MaxAge", 0),
             }
