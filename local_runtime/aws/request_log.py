@@ -206,7 +206,9 @@ def read_closed_request_log(path: Path) -> list[RecordedRequest]:
     with path.open(encoding="utf-8") as lines:
         ends = [json.loads(line)["end"] for line in lines if _is_end(line)]
     if not ends:
-        raise IncompleteRequestLog(f"{path} has {len(requests)} requests and no end line: a write failed")
+        raise IncompleteRequestLog(
+            f"{path} has {len(requests)} requests and no end line: a write failed, or it was not closed"
+        )
     if ends[-1]["requests"] != len(requests):
         raise IncompleteRequestLog(f"{path} has {len(requests)} requests of {ends[-1]['requests']}")
     return requests
