@@ -3,12 +3,14 @@ creates one client.
 
 Run: make bench (or PYTHONPATH=layers/shared:functions:. python bench/cold_start.py [--runs N]).
 Each sample is a fresh `python -I` process with the function's template environment, Lambda's
-import path (the function folder, then the layer) and its working directory; it imports the
-handler's module (its init) and exits. Samples of all subjects are interleaved, so a noisy
-neighbour slows them alike. Prints `name: value` lines: the median (and fastest) wall time of a
-process from spawn to exit, the median's ratio to the floor's, the init time measured inside the
-process, and whether pypdf or the X-Ray SDK was imported at init. For a function above the goal,
-its heaviest imports that the floor does not make (from `python -X importtime`) follow.
+import path (the function folder, then the layer), of site-packages only what a worker of the
+local runtime lets it import (what Lambda would have: local_runtime/lambda_/site_modules.py) and
+its working directory; it imports the handler's module (its init) and exits. Samples of all
+subjects are interleaved, so a noisy neighbour slows them alike. Prints `name: value` lines: the
+median (and fastest) wall time of a process from spawn to exit, the median's ratio to the
+floor's, the init time measured inside the process, and whether pypdf or the X-Ray SDK was
+imported at init. For a function above the goal, its heaviest imports that the floor does not
+make (from `python -X importtime`) follow.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_runtime.config import LOCAL_PARAMETERS
+from local_runtime.lambda_.function_pool import WORKER_SCRIPT
+from local_runtime.lambda_.site_modules import importable_modules, runtime_modules
 from local_runtime.runtime import worker_environment
 from local_runtime.template import Resolver, StackTemplate
 
@@ -34,16 +38,22 @@ UNUSED_ENDPOINT = "http://127.0.0.1:9"
 HEAVY_MODULES = ("pypdf", "aws_xray_sdk")
 _IMPORT_TIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)")
 
-# What each measured process runs: only sys and time are imported before its clock starts.
-_HANDLER_PROGRAM = """
+# Before its clock starts, each measured process keeps to the modules a worker may import, with the
+# worker's own code (which also brings what the worker has imported before a handler's init).
+_SITE_MODULES = """
 import sys, time
+sys.path.insert(0, {worker_dir!r})
+from worker import keep_to_site_modules
+del sys.path[0]
+keep_to_site_modules({path!r}, frozenset({modules!r}))
+"""
+_HANDLER_PROGRAM = """
 started = time.perf_counter()
 sys.path[:0] = {path!r}
 __import__({module!r})  # not importlib: -X importtime then reports the handler's module itself
 handler = getattr(sys.modules[{module!r}], {attribute!r})
 """
 _FLOOR_PROGRAM = """
-import sys, time
 started = time.perf_counter()
 import boto3
 client = boto3.client("dynamodb")
@@ -123,14 +133,20 @@ def subjects(template: StackTemplate) -> list[Subject]:
         )
         module, _, attribute = spec.handler.rpartition(".")
         path = [str(spec.code_dir), *(str(layer) for layer in spec.layer_dirs)]
-        program = _HANDLER_PROGRAM.format(path=path, module=module, attribute=attribute)
+        program = _site_modules(path, importable_modules(spec)) + _HANDLER_PROGRAM.format(
+            path=path, module=module, attribute=attribute
+        )
         found.append(
             Subject(function_id, program + _REPORT.format(heavy=HEAVY_MODULES), environment, spec.code_dir)
         )
     # The floor gets the same environment and folder as a function, so only the imports differ.
     first = found[0]
-    floor = _FLOOR_PROGRAM + _REPORT.format(heavy=HEAVY_MODULES)
+    floor = _site_modules([], runtime_modules()) + _FLOOR_PROGRAM + _REPORT.format(heavy=HEAVY_MODULES)
     return [Subject(FLOOR, floor, first.environment, first.cwd), *found]
+
+
+def _site_modules(path: list[str], modules: frozenset[str]) -> str:
+    return _SITE_MODULES.format(worker_dir=str(WORKER_SCRIPT.parent), path=path, modules=sorted(modules))
 
 
 def extra_imports(mine: list[Imported], floor: set[str], top: int) -> list[str]:

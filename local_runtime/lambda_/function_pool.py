@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from local_runtime.lambda_.invocation import InvocationResult, error_result
+from local_runtime.lambda_.site_modules import importable_modules
 from local_runtime.template import FunctionSpec
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -65,6 +66,8 @@ class Worker:
             "--task-root",
             str(spec.code_dir),
             *[argument for layer in spec.layer_dirs for argument in ("--layer", str(layer))],
+            "--site-modules",
+            ",".join(sorted(importable_modules(spec))),
         ]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             command,

@@ -2,8 +2,9 @@
 runs invocations one at a time, as the Lambda Python runtime does.
 
 Started by `local_runtime.lambda_.function_pool` with `python -I`, so nothing of the parent's path or
-environment leaks in: the import path is the function's task root and its layers, and the
-environment is the one the template gives the function. Uses the standard library only.
+environment leaks in: the import path is the function's task root and its layers, of site-packages
+only what Lambda would have (`SiteModules`), and the environment is the one the template gives
+the function. Uses the standard library only.
 
 Protocol (one JSON document per message on the inherited connection):
   worker -> parent  {"ready": true}
@@ -16,13 +17,17 @@ from __future__ import annotations
 import argparse
 import decimal
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import os
+import site
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from types import ModuleType
 from typing import Any
 
 Handler = Callable[[Any, Any], Any]
@@ -66,6 +71,31 @@ def _error_document(error: BaseException, request_id: str, error_type: str | Non
             "stackTrace": frames,
         }
     )
+
+
+class SiteModules(importlib.abc.MetaPathFinder):
+    """Keeps a function to the modules of site-packages its build on Lambda would have (chosen by
+    the parent: local_runtime/lambda_/site_modules.py). Anything else that only site-packages holds
+    is not found, as on Lambda; the standard library, the task root and the layers are as before."""
+
+    def __init__(self, own_dirs: Sequence[str], modules: frozenset[str]) -> None:
+        self._own_dirs = list(own_dirs)
+        self._site_dirs = site.getsitepackages()
+        self._modules = modules
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if path is not None or fullname in self._modules or fullname in sys.stdlib_module_names:
+            return None  # a submodule, an allowed module or the standard library: found as usual
+        own = importlib.machinery.PathFinder.find_spec(fullname, self._own_dirs)
+        if own is None and importlib.machinery.PathFinder.find_spec(fullname, self._site_dirs):
+            raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+        return own
+
+
+def keep_to_site_modules(own_dirs: Sequence[str], modules: frozenset[str]) -> None:
+    sys.meta_path.insert(0, SiteModules(own_dirs, modules))
 
 
 def _load_handler(spec: str) -> Handler:
@@ -115,13 +145,16 @@ def main() -> int:
     parser.add_argument("--handler", required=True)
     parser.add_argument("--task-root", required=True)
     parser.add_argument("--layer", action="append", default=[])
+    parser.add_argument("--site-modules", required=True, help="comma-separated top-level names")
     args = parser.parse_args()
 
     connection = Connection(args.connection_fd)
     # Handlers print and log to stdout; the parent reads both streams from stderr.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Lambda's import path: the task root first, then the layers (here, their content folders).
-    sys.path[:0] = [args.task_root, *args.layer]
+    own_dirs = [args.task_root, *args.layer]
+    sys.path[:0] = own_dirs
+    keep_to_site_modules(own_dirs, frozenset(args.site_modules.split(",")))
     os.chdir(args.task_root)
 
     try:

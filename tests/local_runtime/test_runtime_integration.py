@@ -153,6 +153,26 @@ class TestInvokeApi:
             "PYTHONPATH": None,
         }
 
+    def test_a_function_imports_from_site_packages_only_what_its_build_on_lambda_would_have(
+        self, lambda_client
+    ):
+        """The Lambda developer guide (lambda-python, "Runtime-included SDK versions"): the Python
+        runtime brings boto3 and its dependencies. The probe has no layer and no requirements, so
+        the tools installed beside the runtime (moto, awscrt, which botocore would use if found)
+        are not there for it, while the standard library is."""
+        names = ["boto3", "s3transfer", "json", "moto", "awscrt", "OpenSSL"]
+        response = lambda_client.invoke(
+            FunctionName="ProbeFunction", Payload=json.dumps({"action": "import", "names": names})
+        )
+        assert json.loads(response["Payload"].read()) == {
+            "boto3": "imported",
+            "s3transfer": "imported",
+            "json": "imported",
+            "moto": "ModuleNotFoundError: No module named 'moto'",
+            "awscrt": "ModuleNotFoundError: No module named 'awscrt'",
+            "OpenSSL": "ModuleNotFoundError: No module named 'OpenSSL'",
+        }
+
     def test_function_error_is_reported_like_lambda_and_the_worker_survives(self, lambda_client):
         response = lambda_client.invoke(FunctionName="ProbeFunction", Payload=json.dumps({"action": "fail"}))
         assert response["FunctionError"] == "Unhandled"
