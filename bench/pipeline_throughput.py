@@ -192,6 +192,20 @@ class ServingThread:
     def times(self) -> ThreadTimes | None:
         return self._read(self._task)
 
+    def policy(self) -> str:
+        """How Linux schedules the thread: SCHED_FIFO where the embedded AWS runs ahead of the
+        functions (local_runtime/aws/priority.py), SCHED_OTHER where it could not."""
+        names = {os.SCHED_OTHER: "SCHED_OTHER", os.SCHED_FIFO: "SCHED_FIFO"}
+        try:
+            policy = os.sched_getscheduler(int(self._task.name))
+        except OSError:
+            return "not known (the thread has ended)"
+        return names.get(policy, f"policy {policy}")
+
+
+def serving_policy(serving: ServingThread | None) -> str:
+    return serving.policy() if serving else "not known (no moto thread found)"
+
 
 def spent_between(before: ThreadTimes | None, after: ThreadTimes | None) -> ThreadTimes | None:
     return None if before is None or after is None else after - before
@@ -225,6 +239,7 @@ class PipelineRun:
     total_seconds: float
     cpu_seconds: float  # of the bench, the runtime and its workers, while the clock ran
     serving_thread: ThreadTimes | None  # what the embedded AWS's moto thread did while the clock ran
+    serving_policy: str  # how the operating system scheduled that thread
     stages: StageLog
     setup_requests: list[RecordedRequest]  # the functions' requests to the embedded AWS before the clock
     timed_requests: list[RecordedRequest]  # and while it ran
@@ -244,6 +259,7 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             outbox = Path(info.outbox_dir)
             log_start = len(runtime.log_text())
             serving = ServingThread.find()
+            policy = serving_policy(serving)  # now: the thread ends with the runtime
 
             serving_before = serving.times() if serving else None
             started_at, started, cpu_before = time.time(), time.perf_counter(), cpu_seconds()
@@ -270,6 +286,7 @@ def run_pipeline(bookings: int, concurrency: int, mail_timeout: float = MAIL_TIM
             total_seconds=finished - started,
             cpu_seconds=cpu_after - cpu_before,
             serving_thread=spent_between(serving_before, serving_after),
+            serving_policy=policy,
             stages=stages,
             setup_requests=[r for r in functions if r.at < started_at],
             timed_requests=[r for r in functions if r.at >= started_at],
@@ -325,6 +342,7 @@ class FloorRun:
     seconds: float
     cpu_seconds: float  # of this process (the replay's clients) and the embedded AWS
     serving_thread: ThreadTimes | None  # what its moto thread did while the clock ran
+    serving_policy: str
     sent: Counter[str]  # requests by action
     mismatched: Counter[str]  # requests answered with another status than in the pipeline, by action
 
@@ -427,6 +445,7 @@ def run_floor(run: PipelineRun, concurrency: int) -> FloorRun:
             seconds,
             cpu,
             spent_between(serving_before, serving_after),
+            serving_policy(serving),
             Counter(r.action for r in run.timed_requests),
             mismatched,
         )
@@ -479,6 +498,7 @@ def main() -> None:
     print(f"pipeline_cpu_ms_per_booking: {cpu_ms:.0f} (HTTP clients, runtime, workers)")
     serving = serving_thread_report(run.serving_thread, run.total_seconds)
     print(f"pipeline_aws_thread_s: {serving} (the embedded AWS's moto thread)")
+    print(f"pipeline_aws_thread_policy: {run.serving_policy}")
     floor = run_floor(run, args.concurrency)
     floor_rate = run.bookings / floor.seconds
     print(f"floor_requests: {sum(floor.sent.values())} ({by_action(floor.sent)})")
@@ -492,6 +512,7 @@ def main() -> None:
     print(f"floor_cpu_ms_per_booking: {floor_cpu_ms:.0f} (replay and embedded AWS)")
     floor_serving = serving_thread_report(floor.serving_thread, floor.seconds)
     print(f"floor_aws_thread_s: {floor_serving} (its moto thread)")
+    print(f"floor_aws_thread_policy: {floor.serving_policy}")
     print(f"floor_bookings_per_s: {floor_rate:.1f} (the functions' requests, replayed to an embedded AWS)")
     # Whatever the scheduling, a run cannot take less than its CPU time spread over every core.
     cores = len(os.sched_getaffinity(0))

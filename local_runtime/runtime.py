@@ -185,6 +185,7 @@ class LocalRuntime:
                 request_log=config.aws_request_log,
             )
             endpoint = self._embedded.start()
+            log.info("%s", self._embedded.scheduling)
         else:
             log.warning(
                 "using the AWS endpoint %s; the outbox only sees mail sent to the embedded AWS", endpoint

@@ -3,7 +3,8 @@
 moto answers one request at a time, on a thread of its own (embedded.py). In the runtime's own
 process that thread would share the interpreter with the HTTP gateway, the stream readers, the
 scheduler, the async queues and the log relays, so every request would wait on all of them; in a
-process of its own it has an interpreter, and a core, to itself.
+process of its own it has an interpreter, and a core, to itself, and where the system allows it
+is scheduled ahead of the functions (priority.py).
 
 What the runtime learns by reading moto's memory after each request, the mail SES accepted and the
 events the template's archives kept, is read in that process, on moto's thread and so in the order
@@ -28,6 +29,7 @@ from typing import Any
 
 from local_runtime.aws.embedded import AfterRequest, EmbeddedAws
 from local_runtime.aws.outbox import MotoSesWatcher, SentEmail
+from local_runtime.aws.priority import schedule_ahead_of_functions
 from local_runtime.eventbridge.archive_watcher import ArchiveWatcher, PutEvents
 
 log = logging.getLogger("local_runtime.aws")
@@ -50,10 +52,11 @@ class _Archived:
 
 @dataclass(frozen=True)
 class _Started:
-    """How the start went: the endpoint, or why there is none."""
+    """How the start went: the endpoint, or why there is none, and how the process is scheduled."""
 
     endpoint: str | None
     error: str = ""
+    scheduling: str = ""
 
 
 # None: the runtime stopped the process; the reader of the reports ends.
@@ -76,8 +79,9 @@ class _Reporter:
 
         return forward
 
-    def started(self, endpoint: str | None, error: str = "") -> None:
-        self._reports.put(_Started(endpoint, error))  # not counted: the runtime waits for it itself
+    def started(self, endpoint: str | None, error: str = "", scheduling: str = "") -> None:
+        # Not counted: the runtime waits for it itself.
+        self._reports.put(_Started(endpoint, error, scheduling))
 
     def _put(self, report: _Report) -> None:
         with self._reported.get_lock():
@@ -89,6 +93,7 @@ def _serve(
     host: str, port: int, archives: list[str], request_log: Path | None, *, reporter: _Reporter, stop: Event
 ) -> None:
     """The process: serves the embedded AWS and reports what it saw, until told to stop or orphaned."""
+    scheduling = schedule_ahead_of_functions()  # before any thread starts, so that all inherit it
     # Ctrl-C reaches the whole process group; the runtime, not this process, decides when to stop,
     # after it has drained the work that still needs the embedded AWS.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -103,7 +108,7 @@ def _serve(
     except Exception as error:  # a port in use, most often: said in the runtime's own terms
         reporter.started(None, f"{type(error).__name__}: {error}")
         return
-    reporter.started(endpoint)
+    reporter.started(endpoint, scheduling=scheduling)
     parent = os.getppid()
     while not stop.wait(PARENT_CHECK_SECONDS):
         if os.getppid() != parent:
@@ -144,6 +149,7 @@ class AwsProcess:
         self.accepted = 0  # reports handed on
         self._reader: threading.Thread | None = None
         self.endpoint = ""
+        self.scheduling = ""  # how the process is scheduled, in a line for the log (priority.py)
 
     def start(self) -> str:
         self._process.start()
@@ -152,7 +158,7 @@ class AwsProcess:
         if report.endpoint is None:
             self._process.join(STOP_TIMEOUT_SECONDS)
             raise OSError(f"the embedded AWS could not start: {report.error}")
-        self.endpoint = report.endpoint
+        self.endpoint, self.scheduling = report.endpoint, report.scheduling
         self._reader = threading.Thread(target=self._read, name="embedded-aws-reports", daemon=True)
         self._reader.start()
         return self.endpoint
