@@ -50,9 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
-
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.credentials import local_session
 from local_runtime.aws.embedded import MOTO_THREAD_NAME
 from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.request_log import RecordedRequest, read_closed_request_log
@@ -329,14 +327,6 @@ class StageLog:
 
 
 # ---------------------------------------------------------------------------------------- floor
-def aws_session() -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=LOCAL_REGION,
-    )
-
-
 @dataclass(frozen=True)
 class FloorRun:
     seconds: float
@@ -427,7 +417,7 @@ def run_floor(run: PipelineRun, concurrency: int) -> FloorRun:
     aws = AwsProcess(archives=template.event_archives())
     endpoint = aws.start()
     try:
-        session = aws_session()
+        session = local_session(LOCAL_REGION)
         resources = create_resources(template, session, endpoint_url=endpoint)
         verify_sender_identity(LOCAL_PARAMETERS["SenderEmail"], session, endpoint_url=endpoint)
         secrets = template.of_type("AWS::SecretsManager::Secret")

@@ -25,7 +25,7 @@ from local_runtime.apigw.events import RouteTable
 from local_runtime.apigw.http_api import HttpApiGateway
 from local_runtime.apigw.jwt_authorizer import JwtAuthorizer
 from local_runtime.apigw.tokens import TokenIssuer
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.credentials import DUMMY_CREDENTIALS, local_session
 from local_runtime.aws.outbox import MailHandOff, Outbox, SentEmail
 from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.resources import create_resources, verify_sender_identity
@@ -190,11 +190,7 @@ class LocalRuntime:
             log.warning(
                 "using the AWS endpoint %s; the outbox only sees mail sent to the embedded AWS", endpoint
             )
-        session = boto3.Session(
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=LOCAL_REGION,
-        )
+        session = local_session(LOCAL_REGION)
         self._session, self._endpoint = session, endpoint
         parameters = config.template_parameters()
         if config.persist:

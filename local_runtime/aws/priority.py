@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 
-REAL_TIME = "SCHED_FIFO"
-
 
 def schedule_ahead_of_functions() -> str:
     """Puts the calling thread, and the threads it starts from now on, ahead of the functions;
@@ -38,6 +36,6 @@ def schedule_ahead_of_functions() -> str:
             "requests wait for a CPU, as AWS's would not"
         )
     return (
-        f"the embedded AWS is scheduled ahead of the functions ({REAL_TIME}, priority {priority}), "
+        f"the embedded AWS is scheduled ahead of the functions (SCHED_FIFO, priority {priority}), "
         "as AWS's services do not share the functions' CPUs"
     )

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
 from local_runtime.aws import priority
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.credentials import local_session
 from local_runtime.aws.embedded import MOTO_THREAD_NAME
 from local_runtime.aws.process import AwsProcess
 from local_runtime.launcher import RuntimeProcess
 from local_runtime.template import LOCAL_REGION
 
 linux_only = pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="Linux's scheduling policies")
-
-
-def client(service: str, process: AwsProcess) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        region_name=LOCAL_REGION,
-        endpoint_url=process.endpoint,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 def policies(pid: int) -> dict[str, set[int]]:
@@ -47,7 +35,8 @@ def test_every_thread_of_the_embedded_aws_is_scheduled_as_its_line_says():
     try:
         pid = process._process.pid
         assert pid is not None
-        client("sqs", process).list_queues()  # moto's thread starts with the first request
+        sqs = local_session(LOCAL_REGION).client("sqs", endpoint_url=process.endpoint)
+        sqs.list_queues()  # moto's thread starts with the first request
         ahead = "ahead of the functions (SCHED_FIFO, priority 1)" in process.scheduling
         not_permitted = "real-time scheduling is not permitted" in process.scheduling
         assert ahead != not_permitted, process.scheduling

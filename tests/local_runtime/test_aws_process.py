@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.credentials import local_session
 from local_runtime.aws.outbox import SentEmail
 from local_runtime.aws.process import AwsProcess
 from local_runtime.template import LOCAL_REGION
@@ -48,11 +48,7 @@ def received() -> Received:
 def aws(received: Received) -> Iterator[tuple[AwsProcess, boto3.Session]]:
     process = AwsProcess(archives=[ARCHIVE], on_mail=received.on_mail)
     process.start()
-    session = boto3.Session(
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=LOCAL_REGION,
-    )
+    session = local_session(LOCAL_REGION)
     try:
         yield process, session
     finally:

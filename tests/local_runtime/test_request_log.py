@@ -5,12 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from bench.pipeline_throughput import Replay
-from local_runtime.aws.credentials import DUMMY_CREDENTIALS
+from local_runtime.aws.credentials import local_session
 from local_runtime.aws.process import AwsProcess
 from local_runtime.aws.request_log import (
     IncompleteRequestLog,
@@ -24,16 +23,8 @@ from local_runtime.template import LOCAL_REGION
 TABLE = "things"
 
 
-def session() -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=LOCAL_REGION,
-    )
-
-
 def create_table(endpoint: str) -> None:
-    session().client("dynamodb", endpoint_url=endpoint).create_table(
+    local_session(LOCAL_REGION).client("dynamodb", endpoint_url=endpoint).create_table(
         TableName=TABLE,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -58,12 +49,12 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     try:
         create_table(endpoint)
         monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")  # read when a session is made
-        function = session().client("dynamodb", endpoint_url=endpoint)
+        function = local_session(LOCAL_REGION).client("dynamodb", endpoint_url=endpoint)
         put_once(function, "a")
         with pytest.raises(ClientError, match="ConditionalCheckFailed"):
             put_once(function, "a")
         put_once(function, "b")
-        secrets = session().client("secretsmanager", endpoint_url=endpoint)
+        secrets = local_session(LOCAL_REGION).client("secretsmanager", endpoint_url=endpoint)
         arn = secrets.create_secret(Name="LinkSigningSecret", SecretString="s")["ARN"]
         secrets.get_secret_value(SecretId=arn)
     finally:
@@ -92,13 +83,14 @@ def test_a_replay_to_a_fresh_embedded_aws_gets_the_same_answers_and_leaves_the_s
     try:
         create_table(endpoint)
         # The secret exists here under another ARN: Secrets Manager adds six random characters.
-        secrets = session().client("secretsmanager", endpoint_url=endpoint)
+        secrets = local_session(LOCAL_REGION).client("secretsmanager", endpoint_url=endpoint)
         arn = secrets.create_secret(Name="LinkSigningSecret", SecretString="s")["ARN"]
         replay = Replay(endpoint, {"LinkSigningSecret": arn})
         functions = [r for r in recorded if r.from_function and r.action != "secretsmanager.CreateSecret"]
         with ThreadPoolExecutor(4) as pool:
             mismatched = replay.run(functions, pool)
-        items = session().client("dynamodb", endpoint_url=endpoint).scan(TableName=TABLE)["Items"]
+        dynamodb = local_session(LOCAL_REGION).client("dynamodb", endpoint_url=endpoint)
+        items = dynamodb.scan(TableName=TABLE)["Items"]
     finally:
         aws.stop()
     assert mismatched == {}
