@@ -36,6 +36,7 @@ def main() -> None:
     run = run_pipeline(
         args.bookings, args.concurrency, mail_timeout=max(240.0, args.bookings * MAIL_SECONDS_PER_BOOKING)
     )
+    print(f"runtime_startup_s: {run.startup_seconds:.1f}")
     print(f"burst_bookings: {run.bookings} over HTTP from {args.concurrency} threads")
     answered = run.bookings / run.booking_seconds
     print(f"burst_booking_phase_s: {run.booking_seconds:.1f} ({answered:.1f} bookings/s answered)")
