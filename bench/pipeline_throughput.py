@@ -533,12 +533,12 @@ def report_shares(run: PipelineRun, floor: FloorRun, second: PipelineRun) -> Non
         f"pipeline_share_of_floor: {share:.0%} (the floor's time over the two pipelines' mean, "
         f"{pipeline_seconds:.1f} s; goal >= {GOAL_SHARE_OF_FLOOR:.0%}: {verdict})"
     )
-    serving_threads = [p.serving_thread for p in pipelines]
-    if floor.serving_thread is not None and all(serving_threads):
+    serving_threads = [p.serving_thread for p in pipelines if p.serving_thread is not None]
+    if floor.serving_thread is not None and len(serving_threads) == len(pipelines):
         # Both sides serve the same requests, the pipeline also its runtime's stream and schedule
         # reads (about 1.2 s of the thread's CPU in 500 bookings): well above 1, the machine was slower
         # while the pipelines ran than while the floor did; below it, faster.
-        ratio = statistics.mean(t.on_cpu for t in serving_threads if t) / floor.serving_thread.on_cpu
+        ratio = statistics.mean(t.on_cpu for t in serving_threads) / floor.serving_thread.on_cpu
         print(
             f"pipeline_aws_cpu_over_floor: {ratio:.2f} (the moto thread's CPU time for the same requests, "
             "the pipelines' mean over the floor's, the runtime's own reads included)"
@@ -562,10 +562,7 @@ def main() -> None:
     report_pipeline(run, args.concurrency)
     floor = run_floor(run, args.concurrency)
     report_floor(run, floor)
-    # The machine's speed moves over minutes here (docs/PERFORMANCE.md, the tenth and twelfth
-    # rounds), and a pipeline timed minutes before its floor counted that move as its own. So a
-    # second pipeline of the same size runs after the floor: with the floor timed between the two,
-    # a steady drift in the machine's speed weighs on both sides alike.
+    # The floor is timed between two pipelines; the module's docstring says why.
     second = run_pipeline(args.bookings, args.concurrency)
     report_second_pipeline(run, second)
     report_shares(run, floor, second)
